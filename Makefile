@@ -1,0 +1,72 @@
+# Thin targets over jupyter-book, sphinx, jupytext and pytest.
+# `make html` and `make test` set everything up from the pinned lock on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+BUILD  := _build
+HTML   := $(BUILD)/html
+CACHE  := $(BUILD)/.jupyter_cache
+VENDOR := $(BUILD)/vendor/_static
+PORT   ?= 8000
+
+.PHONY: html book slides slides-pdf notebooks test lint bench serve clean lock env vendor
+
+## env: the virtual environment, installed from requirements.txt (exact pins)
+env: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$$(grep '^uv==' requirements.txt)"
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip sync --quiet requirements.txt
+	touch $@
+
+## vendor: MathJax 3 from the npm lock, copied into the build output (offline maths)
+vendor: $(VENDOR)/mathjax/tex-chtml.js
+$(VENDOR)/mathjax/tex-chtml.js: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR)/mathjax && mkdir -p $(VENDOR)/mathjax
+	cd node_modules/mathjax/es5 && cp -r tex-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(VENDOR)/mathjax/
+
+## html: execute every lecture and write the site to _build/html
+html: book slides notebooks
+
+book: env vendor
+	@$(BIN)/python tools/cache_key.py $(CACHE) requirements.txt
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## slides: the reveal.js deck, into _build/html/slides
+slides: env vendor
+	@echo "slides: the deck is added by the slides issue; nothing to build yet"
+
+## slides-pdf: the deck printed to PDF with headless Chromium
+slides-pdf: slides
+	@echo "slides-pdf: added by the slides issue"
+
+## notebooks: Colab/download notebooks, full and exercises-only, into _build/html/_notebooks
+notebooks: env
+	@echo "notebooks: added by the notebooks issue"
+
+## test: build everything, then run the test suite over the build output
+test: html
+	$(BIN)/python -m pytest tests
+
+## lint: static checks of the workflows and the build helpers
+lint: env
+	$(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/python -m compileall -q tools tests benchmarks
+
+## bench: measure the speed ratios the lectures claim, write tables to _build/bench
+bench: env
+	@mkdir -p $(BUILD)/bench
+	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f --out $(BUILD)/bench; done
+
+## serve: serve the built site on http://localhost:$(PORT)
+serve:
+	$(BIN)/python -m http.server --directory $(HTML) $(PORT)
+
+## lock: re-resolve requirements.txt from requirements.in (after changing a pin)
+lock:
+	$(BIN)/uv pip compile --universal --python-version 3.11 requirements.in -o requirements.txt
+
+clean:
+	rm -rf $(BUILD)

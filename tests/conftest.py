@@ -1,0 +1,102 @@
+"""Shared fixtures: the built site, a local web server for it, and Chromium.
+
+The tests read the output of `make html`. Set BOOK_HTML to test a site built
+elsewhere (for example a one-page build in a scratch folder).
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def html_dir() -> Path:
+    """The built site; fails (not skips) when it has not been built."""
+    if not (HTML / "intro.html").is_file():
+        pytest.fail(f"{HTML}/intro.html is missing: build the site first with `make html`")
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def built_html(html_dir):
+    """Return the text of a built page, given its path relative to the site root."""
+    def read(relpath: str) -> str:
+        path = html_dir / relpath
+        if not path.is_file():
+            pytest.fail(f"{relpath}: not in the built site ({path} is missing)")
+        return path.read_text(encoding="utf-8")
+    return read
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(html_dir):
+    """Serve the built site on a free port of 127.0.0.1 for the browser tests."""
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Drive Debian's Chromium: Playwright cannot download its own browsers here."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        message = (f"Chromium not found at {CHROMIUM}: install it with "
+                   "`sudo apt-get install chromium` (or set CHROMIUM=/path/to/chromium)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def offline_page(page, site_url):
+    """A Playwright page that records console errors and any request that leaves 127.0.0.1.
+
+    Requests to other hosts are aborted (the tests run without a network anyway),
+    and collected in `page.outside_requests`; console errors, page errors and
+    failed requests in `page.errors`.
+    """
+    page.outside_requests = []
+    page.errors = []
+
+    def route(r):
+        if r.request.url.startswith(site_url) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            page.outside_requests.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and page.errors.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: page.errors.append(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: r.url.startswith(site_url)
+            and page.errors.append(f"failed request: {r.url}"))
+    return page
