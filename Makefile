@@ -31,6 +31,7 @@ $(VENDOR)/mathjax/tex-chtml.js: package-lock.json
 html: book slides notebooks
 
 book: env vendor
+	@$(BIN)/python tools/check_book.py
 	@$(BIN)/python tools/cache_key.py $(CACHE) requirements.txt
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
