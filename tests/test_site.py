@@ -1,0 +1,140 @@
+"""The built site: every page exists, executed cleanly, links resolve, loads nothing from outside."""
+
+import re
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from check_book import toc_entries  # noqa: E402
+
+TOC_PAGES = [str(Path(e).with_suffix("")) for e in toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
+
+# What a browser fetches by itself when it shows a page.
+LOADING_ATTRS = {
+    "script": ["src"], "img": ["src", "srcset"], "iframe": ["src"], "frame": ["src"],
+    "source": ["src", "srcset"], "video": ["src", "poster"], "audio": ["src"],
+    "embed": ["src"], "object": ["data"], "track": ["src"], "input": ["src"],
+}
+LOADING_RELS = {"stylesheet", "icon", "shortcut", "preload", "modulepreload", "prefetch",
+                "manifest", "apple-touch-icon", "mask-icon", "preconnect", "dns-prefetch"}
+CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.I)
+OUTSIDE = re.compile(r"^(?:https?:)?//", re.I)
+
+
+def site_pages(html_dir: Path) -> list[Path]:
+    """Every HTML page of the site (theme template fragments under _static are not pages)."""
+    skip = {"_notebooks", "_static", "_sources"}
+    return sorted(p for p in html_dir.rglob("*.html") if not skip & set(p.relative_to(html_dir).parts))
+
+
+def outside_loads(html: str) -> list[str]:
+    """URLs on other hosts that a browser would fetch to render this HTML."""
+    soup = BeautifulSoup(html, "html.parser")
+    found = []
+    for tag, attrs in LOADING_ATTRS.items():
+        for el in soup.find_all(tag):
+            for attr in attrs:
+                for url in re.split(r",\s*", el.get(attr) or ""):
+                    url = url.strip().split(" ")[0]
+                    if OUTSIDE.match(url):
+                        found.append(f"<{tag} {attr}> {url}")
+    for el in soup.find_all("link"):
+        rels = {r.lower() for r in el.get("rel") or []}
+        if rels & LOADING_RELS and OUTSIDE.match(el.get("href") or ""):
+            found.append(f"<link rel={'/'.join(sorted(rels))}> {el['href']}")
+    styles = [el.get_text() for el in soup.find_all("style")]
+    styles += [el["style"] for el in soup.find_all(style=True)]
+    for css in styles:
+        found += [f"css {u}" for u in CSS_URL.findall(css)]
+    return found
+
+
+@pytest.mark.parametrize("page", TOC_PAGES)
+def test_every_toc_entry_has_its_page(html_dir, page):
+    assert (html_dir / f"{page}.html").is_file(), f"_toc.yml lists {page}, but {page}.html was not built"
+
+
+@pytest.mark.parametrize("page", TOC_PAGES)
+def test_no_cell_error_or_warning_in_outputs(built_html, page):
+    soup = BeautifulSoup(built_html(f"{page}.html"), "html.parser")
+    outputs = soup.select("div.cell_output, div.output")
+    assert not soup.select("div.output.error, div.output.traceback"), f"{page}: a cell raised an error"
+    for out in outputs:
+        text = out.get_text()
+        assert "Traceback (most recent call last)" not in text, f"{page}: traceback in an output:\n{text[:800]}"
+        for warning in ("DeprecationWarning", "FutureWarning", "UserWarning", "RuntimeWarning"):
+            assert warning not in text, f"{page}: {warning} in an output:\n{text[:800]}"
+
+
+def test_offline_every_page_loads_nothing_from_other_hosts(html_dir):
+    problems = [f"{page.relative_to(html_dir)}: {url}"
+                for page in site_pages(html_dir) for url in outside_loads(page.read_text(encoding="utf-8"))]
+    for css in html_dir.rglob("*.css"):
+        problems += [f"{css.relative_to(html_dir)}: {u}" for u in CSS_URL.findall(css.read_text(errors="replace"))]
+    assert not problems, "resources loaded from other hosts:\n" + "\n".join(problems)
+
+
+def test_offline_scan_catches_outside_resources():
+    page = """<html><head><script src="https://cdn.example.org/x.js"></script>
+    <link rel="stylesheet" href="//fonts.example.org/f.css"><style>@import "https://a.example/b.css";</style>
+    </head><body><img src="http://img.example/i.png"><a href="https://fine.example/">a link is fine</a>
+    <iframe src="https://video.example/embed"></iframe></body></html>"""
+    found = outside_loads(page)
+    assert len(found) == 5, found
+    assert not any("fine.example" in f for f in found)
+
+
+def internal_link_problems(html_dir: Path) -> list[str]:
+    problems = []
+    for page in site_pages(html_dir):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for el in soup.find_all(["a", "link", "script", "img"]):
+            url = el.get("href") or el.get("src")
+            if not url or url.startswith("#") or re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith("//"):
+                continue
+            path = unquote(urlsplit(url).path)
+            if not path:
+                continue
+            target = (page.parent / path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"{page.relative_to(html_dir)}: broken link to {url}")
+    return problems
+
+
+def test_internal_links_resolve(html_dir):
+    problems = internal_link_problems(html_dir)
+    assert not problems, "\n".join(problems)
+
+
+def test_link_check_catches_a_broken_link(tmp_path):
+    (tmp_path / "a.html").write_text('<a href="b.html#x">ok</a> <a href="missing.html">bad</a>')
+    (tmp_path / "b.html").write_text("<p>b</p>")
+    assert internal_link_problems(tmp_path) == ["a.html: broken link to missing.html"]
+
+
+def test_mathjax_is_served_locally(html_dir, built_html):
+    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    scripts = [s.get("src", "") for s in BeautifulSoup(built_html("intro.html"), "html.parser").find_all("script")]
+    assert any(s.startswith("_static/mathjax/tex-chtml.js") for s in scripts), scripts
+
+
+def test_status_page_reports_versions_device_and_execution_table(built_html):
+    soup = BeautifulSoup(built_html("status.html"), "html.parser")
+    text = soup.get_text()
+    assert "JAX backend:" in text and "device:" in text
+    for package in ("jax", "optax", "optimistix", "keras", "jupyter-book"):
+        assert package in text
+    table_heads = [th.get_text(strip=True) for th in soup.select("table th")]
+    assert "Run Time (s)" in table_heads, table_heads
+    executed = {a.get_text(strip=True) for a in soup.select("table a")}
+    for page in TOC_PAGES:
+        if page.startswith("lectures/"):
+            assert Path(page).name in executed, f"{page} missing from the execution table: {executed}"
