@@ -1,6 +1,8 @@
 """Configuration: one set of pins everywhere, valid workflows, working build helpers."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +123,29 @@ def test_execution_is_cached_strict_and_offline():
     assert not re.match(r"^(https?:)?//", sphinx["mathjax_path"])
     makefile = (ROOT / "Makefile").read_text()
     assert "jupyter-book build . -W -n --keep-going" in makefile
+
+
+def find_python(minor: str) -> str | None:
+    """An interpreter of this minor version: on PATH, or installed by pyenv."""
+    candidates = [shutil.which(f"python{minor}")]
+    if pyenv := shutil.which("pyenv"):
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        candidates += sorted(str(p) for p in Path(root, "versions").glob(f"{minor}.*/bin/python{minor}"))
+    for exe in filter(None, candidates):
+        if subprocess.run([exe, "--version"], capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+@pytest.mark.parametrize("minor", ["3.12", "3.13"])
+def test_lock_resolves_on_newer_pythons(minor, tmp_path):
+    """Readers bring their own Python: every pin must have a distribution for 3.12 and 3.13."""
+    exe = find_python(minor)
+    if exe is None:
+        pytest.skip(f"no Python {minor} installed here")
+    uv = str(Path(sys.executable).parent / "uv")
+    venv = tmp_path / "venv"
+    subprocess.run([uv, "venv", "-q", "--python", exe, str(venv)], check=True)
+    run = subprocess.run([uv, "pip", "install", "--dry-run", "-q", "-r", str(ROOT / "requirements.txt")],
+                         capture_output=True, text=True, env={**os.environ, "VIRTUAL_ENV": str(venv)})
+    assert run.returncode == 0, f"requirements.txt does not install on Python {minor}:\n{run.stderr[-2000:]}"
