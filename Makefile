@@ -28,7 +28,12 @@ $(VENDOR)/mathjax/tex-chtml.js: package-lock.json
 	cd node_modules/mathjax/es5 && cp -r tex-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(VENDOR)/mathjax/
 
 ## html: execute every lecture and write the site to _build/html
+## (the slides PDF too, where Chromium is installed; see slides-pdf)
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 html: book slides notebooks
+	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory slides-pdf; \
+	else echo "note: no Chromium at $(CHROMIUM), so no slides PDF; install chromium, then make slides-pdf"; fi
 
 book: env vendor
 	@$(BIN)/python tools/check_book.py
@@ -36,16 +41,23 @@ book: env vendor
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 ## slides: the reveal.js deck, into _build/html/slides
+# Plain sphinx-build with slides/conf.py: jupyter-book's builder would inject its
+# theme and scripts into the deck. Built in _build/slides (myst-nb keeps its
+# executed notebooks beside the output folder), then copied into the site.
 slides: env vendor
-	@echo "slides: the deck is added by the slides issue; nothing to build yet"
+	@$(BIN)/python tools/cache_key.py $(BUILD)/slides/.jupyter_cache requirements.txt
+	$(BIN)/sphinx-build -b revealjs -E -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(BUILD)/slides/html
+	@rm -rf $(HTML)/slides/_images $(HTML)/slides/_static $(HTML)/slides/deep_learning.html
+	@mkdir -p $(HTML)/slides
+	cp -r $(BUILD)/slides/html/deep_learning.html $(BUILD)/slides/html/_static $(BUILD)/slides/html/_images $(HTML)/slides/
 
 ## slides-pdf: the deck printed to PDF with headless Chromium
 slides-pdf: slides
-	@echo "slides-pdf: added by the slides issue"
+	$(BIN)/python tools/slides_pdf.py $(HTML)/slides/deep_learning.html $(HTML)/slides/deep_learning.pdf
 
 ## notebooks: Colab/download notebooks, full and exercises-only, into _build/html/_notebooks
 notebooks: env
-	@echo "notebooks: added by the notebooks issue"
+	$(BIN)/python tools/notebooks.py --out $(HTML)/_notebooks
 
 ## test: build everything, then run the test suite over the build output
 test: html
