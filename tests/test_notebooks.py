@@ -1,0 +1,268 @@
+"""The Colab/download notebooks (tools/notebooks.py) and their links on the pages.
+
+Against the built site (`make html`, or BOOK_HTML): both flavours of every lecture
+exist and validate, exercises-only notebooks keep every exercise and no solution
+(checked against the MyST sources with a parser of this file's own), every Colab and
+download link resolves, and every full notebook runs top to bottom in a fresh kernel.
+Against small files in tests/fixtures: the conversion of each construct, and the
+`file:line:` errors on bad input.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+sys.path.insert(0, str(ROOT / "tools"))
+import notebooks  # noqa: E402
+
+LECTURES = sorted((ROOT / notebooks.LECTURES).glob("*.md"))
+NAMES = [p.stem for p in LECTURES]
+MYST_LEFT = re.compile(r"^\s*(`{3,}|:{3,})\{|(?<!`)\{[\w:.-]+\}`", re.M)
+
+
+# ------------------------------------------------ reading MyST without the generator
+
+def myst_blocks(text: str) -> list[dict]:
+    """The exercises and solutions of a MyST text, gated or not: their kind and
+    their prose and code lines (fences and directive options left out)."""
+    lines, found, i = text.splitlines(), [], 0
+    start = re.compile(r"^(`{3,}|:{3,})\{(exercise|solution)(-start)?\}")
+    while i < len(lines):
+        if not (m := start.match(lines[i])):
+            i += 1
+            continue
+        fence, kind, gated = m.groups()
+        close = re.compile(rf"^{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+        j = i + 1
+        while not close.match(lines[j]):
+            j += 1
+        k = j
+        if gated:
+            end = re.compile(rf"^(`{{3,}}|:{{3,}})\{{{kind}-end\}}")
+            while not end.match(lines[k]):
+                k += 1
+        body = lines[i + 1:j] if not gated else lines[j + 1:k]
+        block, in_code = {"kind": kind, "prose": [], "code": [], "span": (i, k + 1)}, False
+        for line in body:
+            if re.match(r"^(`{3,}|:{3,})", line):
+                in_code = line.lstrip("`:").startswith("{code-cell}")
+            elif not re.match(r"^:[\w-]+:", line) and line.strip() not in {"", "+++"}:
+                block["code" if in_code else "prose"].append(line)
+        found.append(block)
+        i = k + 1
+    return found
+
+
+def words(text: str) -> str:
+    """Lower-case words, space-separated and padded, for containment tests."""
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+
+
+def fragments(line: str) -> list[str]:
+    """The runs of words of a prose line between MyST roles (whose rendering differs)."""
+    parts = re.split(r"\{[\w:.-]+\}`([^`]*)`", line)
+    shown = [re.sub(r"\s*<[^>]*>$", "", p) if i % 2 else p for i, p in enumerate(parts)]
+    return [w for p in shown if (w := words(p)).strip()]
+
+
+def notebook_text(nb) -> tuple[str, str]:
+    """(words of all cells, text of the code cells) of a notebook."""
+    return (words("\n".join(c.source for c in nb.cells)),
+            "\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+
+
+def check_flavours(source: Path, full, exercises) -> None:
+    """Every exercise in both notebooks; every solution in the full one and nowhere
+    in the exercises-only one, unless the lecture says the same outside solutions."""
+    text = source.read_text(encoding="utf-8")
+    blocks = myst_blocks(text)
+    lines = text.splitlines()
+    outside = [x for n, x in enumerate(lines)
+               if not any(b["kind"] == "solution" and b["span"][0] <= n < b["span"][1]
+                          for b in blocks)]
+    outside_words, outside_lines = words("\n".join(outside)), {x.strip() for x in outside}
+    full_words, full_code = notebook_text(full)
+    ex_words, ex_code = notebook_text(exercises)
+    ex_lines = {x.strip() for x in ex_code.splitlines()}
+    for b in blocks:
+        for line in b["prose"] + b["code"]:
+            for frag in fragments(line):
+                assert frag in full_words, f"{source.name}: full notebook lacks {frag!r}"
+                if b["kind"] == "exercise":
+                    assert frag in ex_words, f"{source.name}: exercise text {frag!r} missing"
+                elif len(frag.split()) >= 4 and frag not in outside_words:
+                    assert frag not in ex_words, f"{source.name}: solution text {frag!r} leaked"
+        for line in b["code"]:
+            assert line.strip() in full_code, f"{source.name}: full notebook lacks {line!r}"
+            if b["kind"] == "solution" and len(line.strip()) >= 8 \
+                    and line.strip() not in outside_lines:
+                assert line.strip() not in ex_lines, f"{source.name}: solution code {line!r} leaked"
+    n_ex = sum(b["kind"] == "exercise" for b in blocks)
+    n_sol = sum(b["kind"] == "solution" for b in blocks)
+    assert n_ex == n_sol, f"{source.name}: {n_ex} exercises but {n_sol} solutions"
+    notes = sum(c.source.count("is not part of this notebook") for c in exercises.cells)
+    assert notes == n_sol, f"{source.name}: {n_sol} solutions removed but {notes} notes"
+
+
+def check_notebook(nb, source: Path) -> None:
+    """Valid nbformat 4, a kernelspec, no outputs, the install cell first, no MyST left."""
+    nbformat.validate(nb)
+    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+        else:
+            assert not MYST_LEFT.search(cell.source), f"MyST left in {source.name}:\n{cell.source}"
+    assert 'if "google.colab" in sys.modules:' in nb.cells[0].source
+    gpu = notebooks.GPU_ADMONITION in source.read_text(encoding="utf-8")
+    assert (nb.metadata.get("accelerator") == "GPU") == gpu
+
+
+def pins() -> dict[str, str]:
+    return dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", (ROOT / "requirements.txt").read_text(), re.M))
+
+
+# ------------------------------------------------ the built site
+
+def read_nb(html_dir: Path, rel: str):
+    path = html_dir / "_notebooks" / rel
+    if not path.is_file():
+        pytest.fail(f"_notebooks/{rel} is missing from the built site: run `make notebooks`")
+    return nbformat.read(path, as_version=4)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_both_notebooks_exist_and_validate(html_dir, name):
+    source = ROOT / notebooks.LECTURES / f"{name}.md"
+    for rel in (f"{name}.ipynb", f"{notebooks.EXERCISES}/{name}.ipynb"):
+        check_notebook(read_nb(html_dir, rel), source)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exercises_only_notebook_has_no_solution(html_dir, name):
+    check_flavours(ROOT / notebooks.LECTURES / f"{name}.md", read_nb(html_dir, f"{name}.ipynb"),
+                   read_nb(html_dir, f"{notebooks.EXERCISES}/{name}.ipynb"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_install_cell_uses_the_pins(html_dir, name):
+    cell = read_nb(html_dir, f"{name}.ipynb").cells[0].source
+    lock = pins()
+    for package, version in re.findall(r"([A-Za-z0-9_.\-]+)(?:\[\w+\])?==([\w.]+)", cell):
+        assert lock.get(package) == version, f"{name}: {package}=={version} is not the pin"
+    code = "\n".join(c.source for c in read_nb(html_dir, f"{name}.ipynb").cells[1:])
+    if re.search(r"^\s*(import|from)\s+jax\b", code, re.M):
+        assert '"jax==' in cell and '"jaxlib==' in cell, f"{name}: JAX is not pinned"
+
+
+def site_pages(html_dir: Path):
+    for page in sorted(html_dir.rglob("*.html")):
+        if "_static" not in page.parts and "slides" not in page.parts:
+            yield page, BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_colab_links_map_to_generated_notebooks(html_dir):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    launch = config["launch_buttons"]
+    repo = urlparse(config["repository"]["url"]).path.strip("/")
+    prefix = (f"{launch['colab_url'].rstrip('/')}/github/{repo}/blob/"
+              f"{launch['notebooks_branch']}/")
+    folder = launch.get("notebooks_path", "").strip("/")
+    seen = set()
+    for page, soup in site_pages(html_dir):
+        for a in soup.find_all("a", href=re.compile(r"colab\.research\.google\.com")):
+            href = a["href"]
+            assert href.startswith(prefix), f"{page.name}: Colab link {href} not under {prefix}"
+            rel = href[len(prefix):]
+            if folder:
+                assert rel.startswith(folder + "/"), f"{page.name}: {href} not in {folder}/"
+                rel = rel[len(folder) + 1:]
+            assert (html_dir / "_notebooks" / rel).is_file(), f"{page.name}: {href} -> no _notebooks/{rel}"
+            seen.add(rel)
+    for name in NAMES:
+        for rel in (f"{name}.ipynb", f"{notebooks.EXERCISES}/{name}.ipynb"):
+            assert rel in seen, f"no page has a Colab link to {rel}"
+
+
+def test_download_links_resolve(html_dir):
+    linked = set()
+    for page, soup in site_pages(html_dir):
+        base = page.relative_to(html_dir).as_posix()
+        for a in soup.find_all("a", href=re.compile(r"\.ipynb$")):
+            if urlparse(a["href"]).scheme:
+                continue
+            target = unquote(urljoin(base, a["href"]))
+            assert (html_dir / target).is_file(), f"{base}: download link {a['href']} is broken"
+            linked.add((base, target))
+    for name in NAMES:
+        page = f"{notebooks.LECTURES}/{name}.html"
+        for rel in (f"_notebooks/{name}.ipynb", f"_notebooks/{notebooks.EXERCISES}/{name}.ipynb"):
+            assert (page, rel) in linked, f"{page} has no download link to {rel}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_full_notebook_executes(html_dir, name, tmp_path):
+    """Fresh kernel, top to bottom, in an empty folder; the install cell does nothing."""
+    nb = read_nb(html_dir, f"{name}.ipynb")
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert nb.cells[0].outputs == [], "the install cell did something outside Colab"
+
+
+# ------------------------------------------------ the generator, on fixtures
+
+def test_generation_is_deterministic(tmp_path):
+    a, b = notebooks.build(tmp_path / "a"), notebooks.build(tmp_path / "b")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    assert len(a) == 2 * len(LECTURES)
+
+
+def test_sample_lecture_converts_every_construct():
+    source = FIXTURES / "sample_lecture.md"
+    full, exercises = notebooks.convert(source)
+    for nb in (full, exercises):
+        check_notebook(nb, source)
+    check_flavours(source, full, exercises)
+    md = "\n".join(c.source for c in full.cells if c.cell_type == "markdown")
+    assert "> **Note**" in md and "> **Warning**" in md and "> **GPU**" in md
+    assert "![a blue dot](data:image/svg+xml;base64," in md
+    assert "\\tag{1}" in md and "$\\alpha + \\beta$, (1)" in md
+    assert "**Exercise 2** (A plain exercise)" in md and "<b>raw html</b>" in md
+    assert "another page and [someone2020]." in md and "- [someone2020]" in md
+    assert full.metadata.colab == {"gpuType": "T4"}
+    tags = [c.metadata.get("tags") for c in full.cells if c.cell_type == "code"]
+    assert ["remove-cell"] in tags, "hidden check cells are kept"
+
+
+@pytest.mark.parametrize("fixture, line, message", [
+    ("bad_no_solution.md", 3, "exercise 'lonely' has no solution"),
+    ("bad_orphan_solution.md", 5, "no exercise with that label"),
+    ("bad_unknown_directive.md", 5, "unknown directive '{mystery}'"),
+    ("bad_unknown_role.md", 3, "unknown role '{mystery}'"),
+])
+def test_bad_input_names_file_and_line(fixture, line, message, tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), "--out",
+                             str(tmp_path / "out"), str(FIXTURES / fixture)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode != 0
+    assert f"tests/fixtures/{fixture}:{line}: " in result.stderr and message in result.stderr
+    assert not (tmp_path / "out").exists(), "nothing is written on bad input"
+
+
+def test_publish_target_comes_from_config():
+    """The publish workflow asks the generator where the Colab links point."""
+    launch = yaml.safe_load((ROOT / "_config.yml").read_text())["launch_buttons"]
+    for flag, key in (("--print-branch", "notebooks_branch"), ("--print-folder", "notebooks_path")):
+        out = subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), flag],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        assert out == str(launch[key]).strip("/")
