@@ -1,0 +1,97 @@
+"""Checks of the built page lectures/jax_nn.html: exercise, summary table, plots, dropdown."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+PAGE = "lectures/jax_nn.html"
+SUMMARY_COLUMNS = ["method", "runtime (s)", "speed-up vs Keras", "training MSE",
+                   "validation MSE", "excess over floor"]
+
+
+@pytest.fixture(scope="module")
+def soup(built_html):
+    return BeautifulSoup(built_html(PAGE), "html.parser")
+
+
+def caption_table(soup, text):
+    """The table whose caption contains `text`, or None."""
+    for table in soup.find_all("table"):
+        caption = table.find("caption")
+        if caption and text in caption.get_text():
+            return table
+    return None
+
+
+def test_page_has_title_and_no_error_output(soup):
+    assert "Keras, Pure JAX and Optax" in soup.find("h1").get_text()
+    outputs = soup.select("div.cell_output")
+    assert outputs, "no cell outputs: was the page executed?"
+    text = " ".join(o.get_text() for o in outputs)
+    for bad in ("Traceback", "Error", "Warning", "warn("):
+        assert bad not in text, f"{bad!r} in a cell output"
+    assert not soup.select("div.output.stderr, div.output.traceback")
+
+
+def test_exercise_and_its_solution(soup):
+    exercise = soup.select_one("div.exercise#jax_nn-ex-strategies")
+    assert exercise is not None, "exercise jax_nn-ex-strategies missing"
+    solution = soup.select_one("div.solution.dropdown")
+    assert solution is not None, "dropdown solution missing"
+    link = solution.select_one("p.admonition-title a")
+    assert link is not None and link["href"] == "#jax_nn-ex-strategies"
+    # The solution's code ran: its cells have outputs, the strategies table and a plot.
+    assert len(solution.select("div.cell")) >= 4
+    table = caption_table(solution, "Strategies under the same budget")
+    assert table is not None, "strategies table missing from the solution"
+    rows = [tr.get_text(" ", strip=True) for tr in table.find_all("tr")]
+    assert any("Armijo" in r for r in rows) and any("cosine" in r for r in rows), rows
+    assert solution.select("div.cell_output img")
+
+
+def test_summary_table(soup):
+    table = caption_table(soup, "Summary of the methods")
+    assert table is not None, "summary table missing"
+    header = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert header == SUMMARY_COLUMNS, header
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in table.select("tbody tr")]
+    methods = [r[0] for r in rows]
+    assert len(rows) == 5, methods
+    assert methods[0].startswith("Keras") and any("Adam" in m for m in methods)
+    assert any("vmap" in m for m in methods)
+    for row in rows:
+        runtime, speedup, *errors = map(float, row[1:])
+        assert runtime > 0 and speedup > 0 and all(e >= 0 for e in errors[:2]), row
+    assert float(rows[0][2]) == 1.0, "Keras's speed-up over itself must be 1"
+
+
+def test_plots_and_seed_table(soup):
+    images = soup.select("div.cell_output img")
+    assert len(images) >= 5, f"expected at least 5 figures, found {len(images)}"
+    assert all(img.get("src", "").endswith(".png") for img in images)
+    headers = [th.get_text(strip=True) for th in soup.select("table.dataframe th")]
+    assert "median" in headers and "90%" in headers
+
+
+def test_links_slides_and_device(soup):
+    hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+    assert "../slides/deep_learning.html" in hrefs, [h for h in hrefs if "slides" in h]
+    text = soup.get_text()
+    assert " on CPU" in text or " on GPU" in text, "the device of the timings is not printed"
+
+
+@pytest.mark.browser
+def test_solution_dropdown_opens(offline_page, site_url, screenshot_dir):
+    page = offline_page
+    page.goto(f"{site_url}/{PAGE}")
+    page.wait_for_load_state("networkidle")
+    content = page.locator("div.solution section#solution-content")
+    assert content.count() == 1
+    assert not content.is_visible(), "solution should start closed"
+    page.locator("div.solution p.admonition-title").click()
+    content.wait_for(state="visible", timeout=5000)
+    assert content.is_visible()
+    content.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "jax_nn-solution-open.png"))
+    assert page.outside_requests == [], page.outside_requests
+    assert page.errors == [], page.errors
