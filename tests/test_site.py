@@ -72,12 +72,43 @@ def test_no_cell_error_or_warning_in_outputs(built_html, page):
             assert warning not in text, f"{page}: {warning} in an output:\n{text[:800]}"
 
 
+LOCAL_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*['"]?(?!(?:https?:)?//)([^'")\s;]+)""", re.I)
+
+
+def stylesheets(page: Path) -> set[Path]:
+    """The local CSS files a page loads, following @import chains."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    todo = [page.parent / unquote(urlsplit(el["href"]).path) for el in soup.find_all("link", href=True)
+            if "stylesheet" in (el.get("rel") or []) and not OUTSIDE.match(el["href"])]
+    found = set()
+    while todo:
+        css = todo.pop().resolve()
+        if css in found or not css.is_file():
+            continue
+        found.add(css)
+        todo += [css.parent / unquote(u) for u in LOCAL_CSS_IMPORT.findall(css.read_text(errors="replace"))]
+    return found
+
+
 def test_offline_every_page_loads_nothing_from_other_hosts(html_dir):
-    problems = [f"{page.relative_to(html_dir)}: {url}"
-                for page in site_pages(html_dir) for url in outside_loads(page.read_text(encoding="utf-8"))]
-    for css in html_dir.rglob("*.css"):
-        problems += [f"{css.relative_to(html_dir)}: {u}" for u in CSS_URL.findall(css.read_text(errors="replace"))]
+    problems = []
+    for page in site_pages(html_dir):
+        name = page.relative_to(html_dir)
+        problems += [f"{name}: {url}" for url in outside_loads(page.read_text(encoding="utf-8"))]
+        for css in stylesheets(page):
+            problems += [f"{name}: {css.relative_to(html_dir.resolve())} loads {u}"
+                         for u in CSS_URL.findall(css.read_text(errors="replace"))]
     assert not problems, "resources loaded from other hosts:\n" + "\n".join(problems)
+
+
+def test_offline_scan_follows_stylesheets(tmp_path):
+    (tmp_path / "css").mkdir()
+    (tmp_path / "p.html").write_text('<link rel="stylesheet" href="css/a.css">')
+    (tmp_path / "css" / "a.css").write_text('@import "b.css"; body { color: red }')
+    (tmp_path / "css" / "b.css").write_text("@font-face { src: url(https://fonts.example/x.woff2) }")
+    (tmp_path / "css" / "unused.css").write_text('@import "https://fonts.example/y.css";')
+    found = [u for css in stylesheets(tmp_path / "p.html") for u in CSS_URL.findall(css.read_text())]
+    assert found == ["https://fonts.example/x.woff2"]
 
 
 def test_offline_scan_catches_outside_resources():
