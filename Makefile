@@ -32,28 +32,32 @@ $(VENDOR)/mathjax/tex-chtml.js: package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 html: book slides notebooks
-	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory slides-pdf; \
+	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory $(SLIDES_PDF); \
 	else echo "note: no Chromium at $(CHROMIUM), so no slides PDF; install chromium, then make slides-pdf"; fi
 
 book: env vendor
 	@$(BIN)/python tools/check_book.py
-	@$(BIN)/python tools/cache_key.py $(CACHE) requirements.txt
+	@$(BIN)/python tools/cache_key.py requirements.txt $(CACHE) $(BUILD)/.doctrees
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 ## slides: the reveal.js deck, into _build/html/slides
 # Plain sphinx-build with slides/conf.py: jupyter-book's builder would inject its
 # theme and scripts into the deck. Built in _build/slides (myst-nb keeps its
 # executed notebooks beside the output folder), then copied into the site.
+SLIDES_OUT := $(BUILD)/slides/html
+SLIDES_PDF := $(HTML)/slides/deep_learning.pdf
 slides: env vendor
-	@$(BIN)/python tools/cache_key.py $(BUILD)/slides/.jupyter_cache requirements.txt
-	$(BIN)/sphinx-build -b revealjs -E -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(BUILD)/slides/html
-	@rm -rf $(HTML)/slides/_images $(HTML)/slides/_static $(HTML)/slides/deep_learning.html
+	@$(BIN)/python tools/cache_key.py requirements.txt $(BUILD)/slides/.jupyter_cache $(BUILD)/slides/doctrees
+	$(BIN)/sphinx-build -b revealjs -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(SLIDES_OUT)
+	@rm -rf $(HTML)/slides/_images $(HTML)/slides/_static
 	@mkdir -p $(HTML)/slides
-	cp -r $(BUILD)/slides/html/deep_learning.html $(BUILD)/slides/html/_static $(BUILD)/slides/html/_images $(HTML)/slides/
+	cp -pr $(SLIDES_OUT)/deep_learning.html $(SLIDES_OUT)/_static $(SLIDES_OUT)/_images $(HTML)/slides/
 
-## slides-pdf: the deck printed to PDF with headless Chromium
+## slides-pdf: the deck printed to PDF with headless Chromium (again only when the deck changed)
 slides-pdf: slides
-	$(BIN)/python tools/slides_pdf.py $(HTML)/slides/deep_learning.html $(HTML)/slides/deep_learning.pdf
+	@$(MAKE) --no-print-directory $(SLIDES_PDF)
+$(SLIDES_PDF): $(HTML)/slides/deep_learning.html
+	$(BIN)/python tools/slides_pdf.py $< $@
 
 ## notebooks: Colab/download notebooks, full and exercises-only, into _build/html/_notebooks
 notebooks: env

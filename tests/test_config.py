@@ -102,15 +102,17 @@ def test_check_book_names_missing_and_unlisted_files(tmp_path):
     assert any(p.startswith("lectures/orphan.md: not listed") for p in found), found
 
 
-def test_cache_is_emptied_when_pins_change(tmp_path):
-    cache, lock = tmp_path / "cache", tmp_path / "requirements.txt"
+def test_cache_and_doctrees_are_emptied_when_pins_change(tmp_path):
+    cache, doctrees, lock = tmp_path / "cache", tmp_path / "doctrees", tmp_path / "requirements.txt"
     lock.write_text("jax==1\n")
-    assert cache_key.refresh(cache, [lock]) is False
+    assert cache_key.refresh(lock, cache, (doctrees,)) is False
     (cache / "executed.db").write_text("x")
-    assert cache_key.refresh(cache, [lock]) is False and (cache / "executed.db").exists()
+    doctrees.mkdir()
+    assert cache_key.refresh(lock, cache, (doctrees,)) is False
+    assert (cache / "executed.db").exists() and doctrees.exists()
     lock.write_text("jax==2\n")
-    assert cache_key.refresh(cache, [lock]) is True
-    assert not (cache / "executed.db").exists()
+    assert cache_key.refresh(lock, cache, (doctrees,)) is True
+    assert not (cache / "executed.db").exists() and not doctrees.exists()
 
 
 def test_execution_is_cached_strict_and_offline():

@@ -1,11 +1,12 @@
-"""Empty the execution cache when the pinned lock has changed.
+"""Start execution afresh when the pinned lock has changed.
 
-jupyter-cache keys a page on its code alone, so a page executed under old
-package versions would be served from the cache after a change of pins. This
-script keeps the hash of the lock beside the cache and removes the cache when
-the hash differs.
+jupyter-cache keys a page on its code alone, and Sphinx reads again only the pages
+whose source changed, so after a change of pins a page would be served from a run
+under the old versions. This script keeps the hash of the lock beside the cache
+and, when the hash differs, removes the cache and the given Sphinx doctree folders,
+so that every page is read and executed again.
 
-Usage: python tools/cache_key.py CACHE_DIR LOCK_FILE [LOCK_FILE ...]
+Usage: python tools/cache_key.py LOCK_FILE CACHE_DIR [DOCTREE_DIR ...]
 """
 
 import hashlib
@@ -14,22 +15,20 @@ import sys
 from pathlib import Path
 
 
-def lock_hash(files: list[Path]) -> str:
-    """SHA-256 over the contents of the lock files, in order."""
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.read_bytes())
-    return h.hexdigest()
+def lock_hash(lock: Path) -> str:
+    """SHA-256 of the lock file."""
+    return hashlib.sha256(lock.read_bytes()).hexdigest()
 
 
-def refresh(cache: Path, files: list[Path]) -> bool:
-    """Remove `cache` if it was filled under other pins; return True if removed."""
+def refresh(lock: Path, cache: Path, doctrees: tuple[Path, ...] = ()) -> bool:
+    """Remove `cache` and `doctrees` if the cache was filled under other pins; True if removed."""
     key_file = cache / "lock.sha256"
-    new = lock_hash(files)
+    new = lock_hash(lock)
     stale = cache.exists() and (not key_file.exists() or key_file.read_text().strip() != new)
     if stale:
-        shutil.rmtree(cache)
-        print(f"{cache}: the pins changed since it was filled; executing every page again")
+        for folder in (cache, *doctrees):
+            shutil.rmtree(folder, ignore_errors=True)
+        print(f"{lock} changed since {cache} was filled: every page is executed again")
     cache.mkdir(parents=True, exist_ok=True)
     key_file.write_text(new + "\n")
     return stale
@@ -38,4 +37,5 @@ def refresh(cache: Path, files: list[Path]) -> bool:
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    refresh(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]])
+    lock, cache, *doctrees = map(Path, sys.argv[1:])
+    refresh(lock, cache, tuple(doctrees))
