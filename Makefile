@@ -56,8 +56,8 @@ slides: env vendor
 ## slides-pdf: the deck printed to PDF with headless Chromium (again only when the deck changed)
 slides-pdf: slides
 	@$(MAKE) --no-print-directory $(SLIDES_PDF)
-$(SLIDES_PDF): $(HTML)/slides/deep_learning.html
-	$(BIN)/python tools/slides_pdf.py $< $@
+$(SLIDES_PDF): slides/deep_learning.md slides/conf.py $(wildcard slides/_static/*) requirements.txt
+	$(BIN)/python tools/slides_pdf.py $(HTML)/slides/deep_learning.html $@
 
 ## notebooks: Colab/download notebooks, full and exercises-only, into _build/html/_notebooks
 notebooks: env
