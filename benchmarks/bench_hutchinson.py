@@ -6,26 +6,11 @@ of a 100-probe Hutchinson estimate for a function of 10^6 variables. Writes a ma
 <out>/hutchinson.md and prints it.
 """
 
-import argparse
-import time
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-
-def best_time(fn, *args, repeats=7, number=10):
-    """Minimum over repetitions of the mean time of one call, after a warm-up call."""
-    jax.block_until_ready(fn(*args))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            out = fn(*args)
-        jax.block_until_ready(out)
-        times.append((time.perf_counter() - start) / number)
-    return min(times)
+from common import arguments, best_time, report
 
 
 def hvp_fwd_rev(f, x, v):
@@ -55,10 +40,7 @@ def hutchinson(f, x, y, key, M, batch):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="_build/bench", help="folder for hutchinson.md")
-    out = Path(parser.parse_args().out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = arguments(__doc__).out
     device = jax.devices()[0]
     rows = []
 
@@ -68,10 +50,10 @@ def main():
     y = jax.random.bernoulli(k_y, 0.5, (4000,)).astype(jnp.float32)
     β = jnp.zeros(400)
     v = jax.random.normal(k_v, (400,))
-    t_grad = best_time(jax.jit(jax.grad(logit_nll)), β, X, y)
+    t_grad = best_time(jax.jit(jax.grad(logit_nll)), β, X, y, number=10)
     for name, hvp in (("forward over reverse", hvp_fwd_rev), ("reverse over reverse", hvp_rev_rev)):
         fn = jax.jit(lambda b, v, X, y, hvp=hvp: hvp(lambda z: logit_nll(z, X, y), b, v))
-        rows.append((f"HVP / gradient, {name} (d = 400)", f"{best_time(fn, β, v, X, y) / t_grad:.2f}"))
+        rows.append((f"HVP / gradient, {name} (d = 400)", f"{best_time(fn, β, v, X, y, number=10) / t_grad:.2f}"))
 
     # 2. N = 1e6, M = 100 estimate, one probe per scan step
     N, M = 1_000_000, 100
@@ -89,7 +71,7 @@ def main():
         if batch == 1:
             est = float(compiled(x, counts, key))
             t_est = best_time(compiled, x, counts, key, repeats=3, number=1)
-            t_grad_big = best_time(jax.jit(jax.grad(poisson_rw)), x, counts)
+            t_grad_big = best_time(jax.jit(jax.grad(poisson_rw)), x, counts, number=10)
     rows += [("N = 1e6, M = 100: probes if stored at once", f"{M * N * 4 / 1e6:.0f} MB"),
              ("N = 1e6, M = 100: time of the estimate", f"{t_est:.2f} s"),
              ("N = 1e6, M = 100: time / one gradient", f"{t_est / t_grad_big:.0f}"),
@@ -98,8 +80,7 @@ def main():
     table = "\n".join(
         [f"## Hutchinson trace estimation ({device.platform.upper()}: {device.device_kind})", "",
          "| measurement | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]) + "\n"
-    (out / "hutchinson.md").write_text(table)
-    print(table)
+    report(out, "hutchinson", table)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,6 @@ time to convergence of Adam relative to BFGS, on the same data and from the same
 Writes a markdown table to <out>/implicit_mle.md and prints it.
 """
 
-import argparse
-import time
-from pathlib import Path
 from typing import NamedTuple
 
 import jax
@@ -16,6 +13,8 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp
 import optax
 import optimistix as optx
+
+from common import arguments, best_time, report
 
 
 class Params(NamedTuple):
@@ -67,21 +66,8 @@ def fit_bfgs(θ0, data):
                          max_steps=500, throw=False)
 
 
-def best_time(f, *args, repeats=15):
-    jax.block_until_ready(f(*args))
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(f(*args))
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="_build/bench", help="folder for implicit_mle.md")
-    parser.add_argument("--markets", type=int, default=100)
-    args = parser.parse_args()
+    args = arguments(__doc__, lambda p: p.add_argument("--markets", type=int, default=100))
 
     key_a, key_s, key_e = jax.random.split(jax.random.key(0), 3)
     c = (5.5 + jax.random.normal(key_a, (args.markets,))) - (0.5 + jax.random.normal(key_s, (args.markets,)))
@@ -97,8 +83,8 @@ def main():
     steps_adam, steps_bfgs = int(steps_adam), int(sol.stats["num_steps"])
     gap = float(jnp.max(jnp.abs(jnp.stack(θ_adam) - jnp.stack(sol.value))))
 
-    t_adam = best_time(fit_adam, θ_start, data)
-    t_bfgs = best_time(fit_bfgs, θ_start, data)
+    t_adam = best_time(fit_adam, θ_start, data, repeats=15)
+    t_bfgs = best_time(fit_bfgs, θ_start, data, repeats=15)
     rows = [
         ("steps to convergence", steps_adam, steps_bfgs, steps_adam / steps_bfgs),
         ("time per step (ms)", 1e3 * t_adam / steps_adam, 1e3 * t_bfgs / steps_bfgs,
@@ -116,10 +102,7 @@ def main():
         f"Largest difference between the two estimates (log-parameters): {gap:.1e}.",
     ]
     table = "\n".join(lines) + "\n"
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "implicit_mle.md").write_text(table, encoding="utf-8")
-    print(table)
+    report(args.out, "implicit_mle", table)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,7 @@
 Writes a markdown table to <out>/jax_nn.md and prints it.
 """
 
-import argparse
 import os
-from pathlib import Path
 from time import perf_counter
 from typing import NamedTuple
 
@@ -20,6 +18,8 @@ import jax.numpy as jnp
 import keras
 import numpy as np
 from jax import lax
+
+from common import arguments, best_time, report
 
 EPOCHS, N, WIDTH, LR, SEEDS = 1000, 400, 10, 0.01, 32
 SIZES = (1, WIDTH, WIDTH, WIDTH, 1)
@@ -56,21 +56,8 @@ def train(θ, x, y, x_v, y_v):
     return lax.scan(epoch, θ, length=EPOCHS)
 
 
-def best_time(fn, *args, repeat=5):
-    "Fastest of `repeat` calls after a warm-up call."
-    jax.block_until_ready(fn(*args))
-    times = []
-    for _ in range(repeat):
-        start = perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(perf_counter() - start)
-    return min(times)
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("_build/bench"))
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     keys = jax.random.split(jax.random.key(1234), 3)
     data = []
@@ -81,9 +68,9 @@ def main():
     θ_seeds = jax.vmap(init)(jax.random.split(keys[2], SEEDS))
     θ_0 = jax.tree.map(lambda leaf: leaf[0], θ_seeds)
 
-    time_jax = best_time(jax.jit(train), θ_0, *data)
+    time_jax = best_time(jax.jit(train), θ_0, *data, repeats=5)
     batched = jax.jit(jax.vmap(train, in_axes=(0, None, None, None, None)))
-    time_vmap = best_time(batched, θ_seeds, *data, repeat=2)
+    time_vmap = best_time(batched, θ_seeds, *data, repeats=2)
     single = jax.jit(train)
     start = perf_counter()
     for i in range(SEEDS):
@@ -118,9 +105,7 @@ def main():
              "", "| run | seconds | ratio |", "|---|---:|---|"]
     lines += [f"| {name} | {t:.3f} | {ratio} |" for name, t, ratio in rows]
     table = "\n".join(lines) + "\n"
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "jax_nn.md").write_text(table, encoding="utf-8")
-    print(table)
+    report(args.out, "jax_nn", table)
 
 
 if __name__ == "__main__":

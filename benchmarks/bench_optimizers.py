@@ -5,9 +5,7 @@ A full training step (gradient, update, parameter change) of a small tanh networ
 repetitions. Writes a markdown table to `<--out>/optimizers.md` and prints it.
 """
 
-import argparse
 import time
-from pathlib import Path
 from typing import Callable, NamedTuple
 
 import jax
@@ -15,6 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import lax
+
+from common import arguments, report
 
 
 class GradientTransformation(NamedTuple):
@@ -132,11 +132,11 @@ def pairs(steps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="_build/bench", help="folder for optimizers.md")
-    parser.add_argument("--steps", type=int, default=200, help="steps per timed scan")
-    parser.add_argument("--reps", type=int, default=30, help="interleaved repetitions")
-    args = parser.parse_args()
+    def options(parser):
+        parser.add_argument("--steps", type=int, default=200, help="steps per timed scan")
+        parser.add_argument("--reps", type=int, default=30, help="interleaved repetitions")
+
+    args = arguments(__doc__, options)
 
     k_x, k_1, k_2 = jax.random.split(jax.random.key(0), 3)
     X = jax.random.normal(k_x, (128, 8))
@@ -173,11 +173,7 @@ def main():
         lines.append(f"| {name} | {1e6 * best[0]:.2f} | {1e6 * best[1]:.2f} | "
                      f"{best[0] / best[1]:.2f} | {diff:.1e} |")
 
-    table = "\n".join(lines) + "\n"
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "optimizers.md").write_text(table, encoding="utf-8")
-    print(table)
+    report(args.out, "optimizers", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
