@@ -155,6 +155,17 @@ def test_exercises_only_notebook_has_no_solution(html_dir, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_exercise_numbers_match_the_site(html_dir, built_html, name):
+    numbering = re.compile(r"\bExercise (\d+(?:\.\d+)*)")
+    page = BeautifulSoup(built_html(f"lectures/{name}.html"), "html.parser")
+    on_site = {n for el in page.select(".exercise .admonition-title") for n in numbering.findall(el.get_text())}
+    nb = read_nb(html_dir, f"{name}.ipynb")
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert on_site, f"lectures/{name}.html: no numbered exercise found"
+    assert on_site == set(numbering.findall(prose)), (on_site, set(numbering.findall(prose)))
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_install_cell_uses_the_pins(html_dir, name):
     cell = read_nb(html_dir, f"{name}.ipynb").cells[0].source
     lock = pins()

@@ -334,11 +334,13 @@ def _markdown(lec: Lecture, text: str, path: Path, line: int) -> list[str]:
     return out
 
 
-def _scan_labels(lec: Lecture, text: str) -> None:
-    """Number the exercises and find the targets of {ref} before converting."""
+def _scan_labels(lec: Lecture, text: str, chapter: int | None = None) -> None:
+    """Number the exercises (as the site does: chapter.k) and find the targets of {ref}."""
+    prefix = f"{chapter}." if chapter else ""
     for m in re.finditer(r"^(`{3,}|:{3,})\{exercise(?:-start)?\}.*\n((?::.*\n)*)", text, re.M):
         if (label := re.search(r"^:label:\s*(\S+)", m[2], re.M)):
-            lec.exercises.setdefault(label[1], (len(lec.exercises) + 1, text[:m.start()].count("\n") + 1))
+            number = f"{prefix}{len(lec.exercises) + 1}"
+            lec.exercises.setdefault(label[1], (number, text[:m.start()].count("\n") + 1))
             lec.labels[label[1]] = f"Exercise {lec.exercises[label[1]][0]}"
     for m in re.finditer(r"^\(([^)\s]+)\)=\s*\n+#+\s+(.+)$", text, re.M):
         lec.labels[m[1]] = m[2].strip()
@@ -406,12 +408,24 @@ def install_cell(packages: list[str]) -> str:
     return "\n".join(lines)
 
 
-def convert(path: Path) -> tuple[dict, dict]:
-    """The full and the exercises-only notebook of the MyST lecture at `path`."""
+def chapters(root: Path = ROOT) -> dict[str, int]:
+    """Chapter number of each page in the numbered parts of _toc.yml ("lectures/x" -> 1, ...)."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    numbered = [c["file"] for part in toc.get("parts", []) if part.get("numbered")
+                for c in part.get("chapters", [])]
+    return {str(Path(f).with_suffix("")): n for n, f in enumerate(numbered, start=1)}
+
+
+def convert(path: Path, chapter: int | None = None) -> tuple[dict, dict]:
+    """The full and the exercises-only notebook of the MyST lecture at `path`.
+
+    `chapter` is the lecture's number in the book; its exercises are numbered chapter.k,
+    as on the site (sphinx-exercise numbers them so in a numbered table of contents).
+    """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     lec = Lecture(path)
-    _scan_labels(lec, text)
+    _scan_labels(lec, text, chapter)
     nb = myst_to_notebook(text, add_source_map=True)
     lines = text.splitlines()
     for cell, start in zip(nb.cells, nb.metadata["source_map"]):
@@ -485,7 +499,9 @@ def _notebook(lec: Lecture, head, solutions: bool) -> dict:
 def build(out: Path = OUT, lectures: list[Path] | None = None) -> list[Path]:
     """Write both flavours of every lecture under `out` (emptied first)."""
     lectures = lectures or sorted((ROOT / LECTURES).glob("*.md"))
-    done = [(p, *convert(p)) for p in lectures]     # fail before writing anything
+    numbers = chapters()
+    done = [(p, *convert(p, numbers.get(f"{LECTURES}/{Path(p).stem}")))
+            for p in lectures]                      # fail before writing anything
     shutil.rmtree(out, ignore_errors=True)
     (out / EXERCISES).mkdir(parents=True)
     written = []
