@@ -4,23 +4,18 @@ The tests read the output of `make html`. Set BOOK_HTML to test a site built
 elsewhere (for example a one-page build in a scratch folder).
 """
 
-import functools
-import http.server
 import os
-import shutil
-import threading
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from browser import CHROMIUM, FLAGS, serve  # noqa: E402
+
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -42,20 +37,11 @@ def built_html(html_dir):
     return read
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_url(html_dir):
     """Serve the built site on a free port of 127.0.0.1 for the browser tests."""
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(html_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +53,7 @@ def browser_type_launch_args(browser_type_launch_args):
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
 
 
 @pytest.fixture(scope="session")

@@ -65,11 +65,13 @@ def test_no_cell_error_or_warning_in_outputs(built_html, page):
     soup = BeautifulSoup(built_html(f"{page}.html"), "html.parser")
     outputs = soup.select("div.cell_output, div.output")
     assert not soup.select("div.output.error, div.output.traceback"), f"{page}: a cell raised an error"
+    stderr = [o.get_text()[:800] for o in soup.select("div.output.stderr")]
+    assert not stderr, f"{page}: a cell wrote to stderr (a warning?):\n{stderr[0]}"
     for out in outputs:
         text = out.get_text()
         assert "Traceback (most recent call last)" not in text, f"{page}: traceback in an output:\n{text[:800]}"
-        for warning in ("DeprecationWarning", "FutureWarning", "UserWarning", "RuntimeWarning"):
-            assert warning not in text, f"{page}: {warning} in an output:\n{text[:800]}"
+        warning = re.search(r"\w*Warning\b", text)
+        assert not warning, f"{page}: {warning[0]} in an output:\n{text[:800]}"
 
 
 LOCAL_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*['"]?(?!(?:https?:)?//)([^'")\s;]+)""", re.I)

@@ -8,19 +8,14 @@ refused, so the PDF shows exactly what the offline deck shows.
 Usage: python tools/slides_pdf.py DECK.html OUT.pdf
 """
 
-import functools
-import http.server
-import os
 import re
 import sys
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from browser import CHROMIUM, FLAGS, serve
+
 # Ready when reveal.js is initialised (in the print view: when it has laid the
 # slides out as pages), MathJax has typeset the maths and the images have
 # loaded. Returns the number of slides.
@@ -47,33 +42,21 @@ def count_pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def print_deck(deck: Path, out: Path) -> tuple[int, int]:
     """Write `deck` to `out` as a PDF; return (slides, pages)."""
-    handler = functools.partial(_Quiet, directory=str(deck.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     errors = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page()
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
-                       else (errors.append(f"outside request: {r.request.url}"), r.abort()))
-            page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.goto(f"{base}/{deck.name}?print-pdf", wait_until="load")
-            slides = page.evaluate(READY)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(out), print_background=True, prefer_css_page_size=True)
-            browser.close()
-    finally:
-        server.shutdown()
+    with serve(deck.parent) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+                   else (errors.append(f"outside request: {r.request.url}"), r.abort()))
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(f"{base}/{deck.name}?print-pdf", wait_until="load")
+        slides = page.evaluate(READY)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(path=str(out), print_background=True, prefer_css_page_size=True)
+        browser.close()
     if errors:
         sys.exit("slides_pdf: " + "; ".join(errors))
     return slides, count_pdf_pages(out.read_bytes())
