@@ -27,11 +27,12 @@ $(VENDOR)/mathjax/tex-chtml.js: package-lock.json
 	rm -rf $(VENDOR)/mathjax && mkdir -p $(VENDOR)/mathjax
 	cd node_modules/mathjax/es5 && cp -r tex-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(VENDOR)/mathjax/
 
-## html: execute every lecture and write the site to _build/html
-## (the slides PDF too, where Chromium is installed; see slides-pdf)
+## html: execute every lecture and write the site to _build/html, with the notebooks
+## (written by the book build, see tools/notebook_links.py), the slides, and the
+## slides PDF where Chromium is installed (see slides-pdf)
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
-html: book slides notebooks
+html: book slides
 	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory $(SLIDES_PDF); \
 	else echo "note: no Chromium at $(CHROMIUM), so no slides PDF; install chromium, then make slides-pdf"; fi
 
@@ -60,6 +61,7 @@ $(SLIDES_PDF): slides/deep_learning.md slides/conf.py $(wildcard slides/_static/
 	$(BIN)/python tools/slides_pdf.py $(HTML)/slides/deep_learning.html $@
 
 ## notebooks: Colab/download notebooks, full and exercises-only, into _build/html/_notebooks
+## (the book build writes them too; this target regenerates them alone)
 notebooks: env
 	$(BIN)/python tools/notebooks.py --out $(HTML)/_notebooks
 
