@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(ROOT / "tools"))
 import notebooks  # noqa: E402
+from pages import site_pages  # noqa: E402
 
 LECTURES = sorted((ROOT / notebooks.LECTURES).glob("*.md"))
 NAMES = [p.stem for p in LECTURES]
@@ -176,10 +177,9 @@ def test_install_cell_uses_the_pins(html_dir, name):
         assert '"jax==' in cell and '"jaxlib==' in cell, f"{name}: JAX is not pinned"
 
 
-def site_pages(html_dir: Path):
-    for page in sorted(html_dir.rglob("*.html")):
-        if "_static" not in page.parts and "slides" not in page.parts:
-            yield page, BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+def parsed_pages(html_dir: Path):
+    for page in site_pages(html_dir):
+        yield page, BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
 
 
 def test_colab_links_map_to_generated_notebooks(html_dir):
@@ -190,7 +190,7 @@ def test_colab_links_map_to_generated_notebooks(html_dir):
               f"{launch['notebooks_branch']}/")
     folder = launch.get("notebooks_path", "").strip("/")
     seen = set()
-    for page, soup in site_pages(html_dir):
+    for page, soup in parsed_pages(html_dir):
         for a in soup.find_all("a", href=re.compile(r"colab\.research\.google\.com")):
             href = a["href"]
             assert href.startswith(prefix), f"{page.name}: Colab link {href} not under {prefix}"
@@ -207,7 +207,7 @@ def test_colab_links_map_to_generated_notebooks(html_dir):
 
 def test_download_links_resolve(html_dir):
     linked = set()
-    for page, soup in site_pages(html_dir):
+    for page, soup in parsed_pages(html_dir):
         base = page.relative_to(html_dir).as_posix()
         for a in soup.find_all("a", href=re.compile(r"\.ipynb$")):
             if urlparse(a["href"]).scheme:

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from check_book import toc_entries  # noqa: E402
+from pages import site_pages  # noqa: E402
 
 TOC_PAGES = [str(Path(e).with_suffix("")) for e in toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
 
@@ -25,12 +26,6 @@ LOADING_RELS = {"stylesheet", "icon", "shortcut", "preload", "modulepreload", "p
                 "manifest", "apple-touch-icon", "mask-icon", "preconnect", "dns-prefetch"}
 CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.I)
 OUTSIDE = re.compile(r"^(?:https?:)?//", re.I)
-
-
-def site_pages(html_dir: Path) -> list[Path]:
-    """Every HTML page of the site (theme template fragments under _static are not pages)."""
-    skip = {"_notebooks", "_static", "_sources"}
-    return sorted(p for p in html_dir.rglob("*.html") if not skip & set(p.relative_to(html_dir).parts))
 
 
 def outside_loads(html: str) -> list[str]:
