@@ -1,7 +1,8 @@
 # Thin targets over jupyter-book, sphinx, jupytext and pytest.
 # `make html` and `make test` set everything up from the pinned lock on first use.
 
-PYTHON ?= python3
+# The lock is resolved for Python 3.12 (tools/find_python.sh finds one, or says what to install).
+PYTHON ?= $(shell tools/find_python.sh)
 VENV   := .venv
 BIN    := $(VENV)/bin
 BUILD  := _build
@@ -15,7 +16,9 @@ PORT   ?= 8000
 ## env: the virtual environment, installed from requirements.txt (exact pins)
 env: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { tools/find_python.sh; exit 1; }
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet "$$(grep '^uv==' requirements.txt)"
 	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip sync --quiet requirements.txt
 	touch $@
@@ -85,7 +88,7 @@ serve:
 
 ## lock: re-resolve requirements.txt from requirements.in (after changing a pin)
 lock:
-	$(BIN)/uv pip compile --universal --python-version 3.11 requirements.in -o requirements.txt
+	$(BIN)/uv pip compile --universal --python-version 3.12 requirements.in -o requirements.txt
 
 clean:
 	rm -rf $(BUILD)

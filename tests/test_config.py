@@ -53,7 +53,7 @@ def test_top_level_pins_agree_with_lock():
 def test_conda_environment_agrees_with_lock():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     deps = env["dependencies"]
-    assert "python=3.11" in deps, "environment.yml: python must be 3.11, like the lock"
+    assert "python=3.12" in deps, "environment.yml: python must be 3.12, like the lock"
     pip_section = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
     assert "-c requirements.txt" in pip_section, "environment.yml: the pip section must be constrained by the lock"
     conda_pins = pins(pip_section)
