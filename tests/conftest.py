@@ -86,3 +86,33 @@ def offline_page(page, site_url):
     page.on("requestfailed", lambda r: r.url.startswith(site_url)
             and page.errors.append(f"failed request: {r.url}"))
     return page
+
+
+LECTURES = ROOT / "lectures"
+
+
+@pytest.fixture(scope="session")
+def execute_lecture():
+    """Execute lectures/NAME.md in a fresh kernel with some Config fields changed.
+
+    `execute_lecture("hutchinson", M_grid=(1, 3, 10))` runs the page with
+    `config = Config()` replaced by `config = Config(M_grid=(1, 3, 10))`, as a
+    reader who edits the Config would, and returns the executed notebook. A
+    failing cell fails the test with the cell's error; hidden checks count.
+    """
+    import jupytext
+    from nbclient import NotebookClient
+
+    def run(name: str, timeout: int = 600, **overrides):
+        path = LECTURES / f"{name}.md"
+        nb = jupytext.read(path)
+        args = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+        hits = [c for c in nb.cells if c.cell_type == "code" and "config = Config()" in c.source]
+        if len(hits) != 1:
+            pytest.fail(f"{path}: expected one cell with `config = Config()`, found {len(hits)}")
+        hits[0].source = hits[0].source.replace("config = Config()", f"config = Config({args})")
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(LECTURES)}}).execute()
+        return nb
+
+    return run
