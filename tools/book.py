@@ -86,10 +86,13 @@ def glued(docname: str, executed: Path = EXECUTED) -> dict[str, str] | None:
 
 
 def measurements(executed: Path = EXECUTED, root: Path = ROOT) -> list[tuple[str, str, str]]:
-    """(page, name, text) of every figure every lecture glued, in book order; a lecture
-    that was never executed is skipped."""
-    return [(Path(doc).name, name, text) for doc in lectures(root)
-            for name, text in (glued(doc, executed) or {}).items()]
+    """(page, name, text) of every figure every executed lecture glued, lectures in
+    book order (those the toc of `root` lacks after them, by name)."""
+    order = {Path(doc).name: i for i, doc in enumerate(lectures(root))}
+    pages = sorted((p.name.removesuffix(".ipynb") for p in (executed / LECTURES).glob("*.ipynb")),
+                   key=lambda page: (order.get(page, len(order)), page))
+    return [(page, name, text) for page in pages
+            for name, text in (glued(f"{LECTURES}/{page}", executed) or {}).items()]
 
 
 def number(text: str) -> float | str:
