@@ -72,4 +72,3 @@ def test_solution_code_was_executed(soup):
     outputs = [s for s in soup.select("div.solution") if s.select("div.cell_output")]
     assert outputs, "no solution shows an executed code cell output"
     assert any("Hutch++" in s.get_text() for s in outputs)
-
