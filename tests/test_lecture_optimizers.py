@@ -52,29 +52,32 @@ def test_page_has_title(soup):
     assert soup.find("h1") and "Optax" in soup.find("h1").get_text()
 
 
-def test_equality_table_has_every_row_below_1e_6(soup):
+def test_equality_table_has_every_row_below_1e_12(soup):
     rows = table_after(soup, "max relative difference")
     missing = [name for name in EQUALITY_ROWS if name not in rows]
     assert not missing, f"rows missing from the equality table: {missing}"
     for name in EQUALITY_ROWS:
-        assert 0 <= rows[name] < 1e-6, (name, rows[name])
+        assert 0 <= rows[name] < 1e-12, (name, rows[name])
 
 
 def test_step_time_table(soup):
+    """The ratios are reported, not judged here: `make bench` judges them from the glue."""
     text = " ".join(cell_outputs(soup))
     assert "device:" in text
     rows = table_after(soup, "ours / Optax")
     for name in TIMED_ROWS:
         assert name in rows, name
-        assert 0 < rows[name] < 1.5, (name, rows[name])
+        assert rows[name] > 0, (name, rows[name])
 
 
 def test_plots_in_cell_outputs(soup):
     images = soup.select("div.cell_output img")
-    # schedules, quadratic, Nesterov, bias correction, Rosenbrock, network
-    assert len(images) >= 6, len(images)
+    # schedules, Nesterov, bias correction
+    assert len(images) >= 3, len(images)
     for img in images:
         assert img.get("src"), img
+        alt = img.get("alt", "")
+        assert len(alt) > 30 and not alt.endswith(".png"), alt
 
 
 def test_exercise_with_solution(soup):
@@ -96,3 +99,14 @@ def test_summary_table(soup):
     assert any("Summary" in h for h in headings), headings
     summary = soup.find(id="summary")
     assert summary is not None and summary.find("table") is not None
+
+
+def test_page_runs_with_config_changed(execute_lecture):
+    """A reader's smaller problem still passes every hidden check."""
+    execute_lecture("optimizers", steps=60, h=8, n=64, repeat=1)
+
+
+def test_bad_config_value_names_the_field(execute_lecture):
+    from nbclient.exceptions import CellExecutionError
+    with pytest.raises(CellExecutionError, match="Config.η"):
+        execute_lecture("optimizers", η=5.0)
