@@ -1,0 +1,65 @@
+"""Sphinx extension: a printed PDF of every lecture, linked from its download menu.
+
+On every lecture page (a page under lectures/) the theme's ".pdf" entry of the
+download menu (which only calls the browser's print dialog) becomes a link to
+`_pdf/NAME.pdf`, the page printed by `tools/pdf.py` with the print stylesheet
+`_static/print.css` once the site is built (`make html` does both). The link is
+added only where Chromium is installed, the printer's browser, so that a site
+built without it has no link to a missing file and keeps the theme's entry.
+
+Every page also gets a small script that opens every collapsed block
+(<details>, such as hidden code cells) before the browser prints, so that a
+reader who prints from the browser sees them too; the sphinx-togglebutton
+dropdowns (the exercise solutions) are shown by the print stylesheet.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser import CHROMIUM  # noqa: E402
+
+FOLDER = "_pdf"  # of the site
+LECTURES = "lectures"
+
+# Open the <details> blocks for printing, and close again those that were closed.
+OPEN_FOR_PRINT = """
+window.addEventListener('beforeprint', () => {
+  document.querySelectorAll('details:not([open])').forEach(d => {
+    d.open = true; d.dataset.printOpened = '1';
+  });
+});
+window.addEventListener('afterprint', () => {
+  document.querySelectorAll('details[data-print-opened]').forEach(d => {
+    d.open = false; delete d.dataset.printOpened;
+  });
+});
+"""
+
+
+def pdf_path(name: str) -> str:
+    """Path of lecture NAME's PDF relative to the site root."""
+    return f"{FOLDER}/{name}.pdf"
+
+
+def add_pdf_link(app, pagename, templatename, context, doctree):
+    """Point a lecture's ".pdf" download entry at its printed PDF."""
+    folder, _, name = pagename.rpartition("/")
+    if folder != LECTURES or not app.config.lecture_pdf_link:
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "download-buttons":
+            continue
+        entry = {"type": "link", "text": ".pdf", "tooltip": "Download this lecture as a PDF",
+                 "url": context["pathto"](pdf_path(name), 1), "icon": "fas fa-file-pdf",
+                 "label": "download-lecture-pdf"}
+        buttons = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
+        group["buttons"] = buttons + [entry]
+
+
+def setup(app):
+    # Link the PDFs when the printer can make them (override in conf to force either way).
+    app.add_config_value("lecture_pdf_link", Path(CHROMIUM).exists(), "html")
+    app.add_js_file(None, body=OPEN_FOR_PRINT)
+    app.connect("html-page-context", add_pdf_link, priority=700)  # after notebook_links (600)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
