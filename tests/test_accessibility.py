@@ -141,13 +141,13 @@ def open_book_page(page, url: str):
     }""")
 
 
-# Show what readers can open: hidden cells (<details>) and the exercise solutions
-# (sphinx-togglebutton), which axe skips while they are collapsed.
-EXPAND = """() => {
-    document.querySelectorAll('details').forEach(d => { d.open = true; });
-    document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
-    document.querySelectorAll('button.toggle-button-hidden')
-        .forEach(b => b.classList.remove('toggle-button-hidden'));
+# Open what readers can open, as they do (a click): hidden cells (<details>) and the
+# exercise solutions (sphinx-togglebutton), which axe skips while they are collapsed.
+EXPAND = """async () => {
+    document.querySelectorAll('details:not([open]) > summary').forEach(s => s.click());
+    document.querySelectorAll('button.toggle-button.toggle-button-hidden').forEach(b => b.click());
+    await new Promise(r => setTimeout(r, 800));  // the theme's tab stops follow within 300 ms
+    return document.querySelectorAll('.toggle-hidden, details:not([open])').length;
 }"""
 
 
@@ -157,7 +157,8 @@ def test_axe_finds_no_wcag_violation_on_the_page(offline_page, site_url, name):
     page = offline_page
     open_book_page(page, f"{site_url}/{name}.html")
     violations = axe(page)
-    page.evaluate(EXPAND)
+    still_closed = page.evaluate(EXPAND)
+    assert not still_closed, f"{name}.html: {still_closed} dropdowns did not open on a click"
     seen = {(v["id"], n["target"]) for v in violations for n in v["nodes"]}
     for v in axe(page):
         v["nodes"] = [n for n in v["nodes"] if (v["id"], n["target"]) not in seen]

@@ -1,4 +1,6 @@
-"""Sphinx extension: a printed PDF of every lecture, linked from its download menu.
+"""Sphinx extension: what readers get beyond the theme (issue 15).
+
+1. A printed PDF of every lecture, linked from its download menu.
 
 On every lecture page (a page under lectures/) the theme's ".pdf" entry of the
 download menu (which only calls the browser's print dialog) becomes a link to
@@ -7,10 +9,17 @@ download menu (which only calls the browser's print dialog) becomes a link to
 added only where Chromium is installed, the printer's browser, so that a site
 built without it has no link to a missing file and keeps the theme's entry.
 
-Every page also gets a small script that opens every collapsed block
-(<details>, such as hidden code cells) before the browser prints, so that a
-reader who prints from the browser sees them too; the sphinx-togglebutton
-dropdowns (the exercise solutions) are shown by the print stylesheet.
+2. Every page gets a small script that opens every collapsed block (<details>,
+such as hidden code cells) before the browser prints, so that a reader who prints
+from the browser sees them too; the sphinx-togglebutton dropdowns (the exercise
+solutions) are shown by the print stylesheet.
+
+3. Keyboard access to code revealed by a dropdown. pydata-sphinx-theme makes every
+scrollable <pre> a tab stop (so that it can be scrolled with the arrow keys), but
+it looks again only on a window resize or a change of the page's elements, not
+when a dropdown opens: wide code in an opened solution stayed out of reach of the
+keyboard (axe-core: scrollable-region-focusable). The script asks it to look again
+whenever a dropdown opens.
 """
 
 import sys
@@ -22,8 +31,9 @@ from browser import CHROMIUM  # noqa: E402
 FOLDER = "_pdf"  # of the site
 LECTURES = "lectures"
 
-# Open the <details> blocks for printing, and close again those that were closed.
-OPEN_FOR_PRINT = """
+# Open the <details> blocks for printing (closing them again afterwards), and
+# refresh the theme's keyboard tab stops when a dropdown opens.
+SCRIPT = """(() => {
 window.addEventListener('beforeprint', () => {
   document.querySelectorAll('details:not([open])').forEach(d => {
     d.open = true; d.dataset.printOpened = '1';
@@ -34,6 +44,14 @@ window.addEventListener('afterprint', () => {
     d.open = false; delete d.dataset.printOpened;
   });
 });
+
+// The theme updates its tab stops on scrollable code on a resize: one when a dropdown opens.
+const retab = () => setTimeout(() => window.dispatchEvent(new Event('resize')), 50);
+document.addEventListener('click', e => {
+  if (e.target.closest('button.toggle-button, .admonition.toggle .admonition-title')) retab();
+});
+document.addEventListener('toggle', retab, true);  // <details> opened or closed
+})();
 """
 
 
@@ -60,6 +78,6 @@ def add_pdf_link(app, pagename, templatename, context, doctree):
 def setup(app):
     # Link the PDFs when the printer can make them (override in conf to force either way).
     app.add_config_value("lecture_pdf_link", Path(CHROMIUM).exists(), "html")
-    app.add_js_file(None, body=OPEN_FOR_PRINT)
+    app.add_js_file(None, body=SCRIPT)
     app.connect("html-page-context", add_pdf_link, priority=700)  # after notebook_links (600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
