@@ -1,17 +1,21 @@
-"""Shared fixtures: the built site, a local web server for it, and Chromium.
+"""Shared fixtures: the built site, a local web server for it, Chromium, a lecture
+run with its Config changed, and a one-page book built in a scratch folder.
 
 The tests read the output of `make html`. Set BOOK_HTML to test a site built
 elsewhere (for example a one-page build in a scratch folder).
 """
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+FIXTURES = Path(__file__).parent / "fixtures"
+sys.path.insert(0, str(ROOT / "tools"))    # the build helpers, for every test module
 from browser import CHROMIUM, FLAGS, serve  # noqa: E402
 
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
@@ -116,3 +120,31 @@ def execute_lecture():
         return nb
 
     return run
+
+
+def build_scratch_book(folder: Path, page: str) -> subprocess.CompletedProcess:
+    """Build, as `make book` does, a book of one lecture (`lectures/sample_lecture.md`
+    with the text `page`) and the status page, in `folder`, with this book's
+    configuration and tools. Returns the finished jupyter-book process (output in stdout)."""
+    (folder / "lectures").mkdir(parents=True)
+    for name in ("_config.yml", "status.md", "requirements.in", "requirements.txt"):
+        shutil.copy(ROOT / name, folder / name)
+    for name in ("tools", "_static", "_admonition"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "_build" / "vendor").mkdir(parents=True)
+    (folder / "intro.md").write_text("# Scratch book\n\nOne lecture.\n")
+    (folder / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - caption: Lectures\n    numbered: true\n"
+        "    chapters:\n      - file: lectures/sample_lecture\n  - caption: About\n"
+        "    chapters:\n      - file: status\n")
+    (folder / "lectures" / "sample_lecture.md").write_text(page, encoding="utf-8")
+    return subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", ".",
+                           "-W", "-n", "--keep-going"], cwd=folder, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def scratch_book(tmp_path_factory):
+    """A built one-lecture book (tests/fixtures/sample_lecture.md): (folder, process)."""
+    folder = tmp_path_factory.mktemp("book")
+    return folder, build_scratch_book(folder, (FIXTURES / "sample_lecture.md").read_text())

@@ -15,20 +15,18 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from check_book import toc_entries  # noqa: E402
+from book import toc_entries  # noqa: E402
 from pages import site_pages  # noqa: E402
 from pdf import READY  # noqa: E402
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 REPORTS = ROOT / "_build" / "accessibility"
 DECK = "slides/deep_learning.html"
-TOC_PAGES = [str(Path(e).with_suffix("")) for e in
-             toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
+TOC_PAGES = toc_entries(ROOT)
 # The pages Sphinx adds to those of the table of contents.
 SPHINX_PAGES = ["search", "genindex"]
 PAGES = TOC_PAGES + SPHINX_PAGES

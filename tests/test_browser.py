@@ -6,13 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from browser import CHROMIUM  # noqa: E402
-from check_book import toc_entries  # noqa: E402
+from book import lectures  # noqa: E402
 from pdf import A4_CONTENT_PX, PAGE_READY, WIDE_CODE, count_pdf_pages, pdf_title  # noqa: E402
 
 PAGES = ["intro.html", "status.html"]
@@ -46,8 +45,7 @@ def test_intro_math_is_typeset(offline_page, site_url):
 
 # --- the lectures printed to PDF (tools/pdf.py, `make pdf`, part of `make html`) -------
 
-LECTURES = [Path(e).stem for e in toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-            if e.startswith("lectures/")]
+LECTURES = [Path(e).name for e in lectures(ROOT)]
 
 
 @pytest.fixture(scope="module")

@@ -71,13 +71,6 @@ def test_exercises_have_solutions_with_outputs(soup):
         assert linked[0].select("div.cell_output"), f"solution to {label} shows no executed output"
 
 
-def test_no_errors_or_warnings_in_outputs(soup):
-    for output in soup.select("div.cell_output"):
-        text = output.get_text()
-        for word in ["Traceback", "Error", "Warning"]:
-            assert word not in text, f"{word} in a cell output: {text[:300]}"
-
-
 def test_figures_present(soup):
     images = [img for img in soup.select("div.cell_output img") if img.get("src", "").endswith(".png")]
     assert len(images) >= 2

@@ -3,31 +3,35 @@
 Against the built site (`make html`, or BOOK_HTML): both flavours of every lecture
 exist and validate, exercises-only notebooks keep every exercise and no solution
 (checked against the MyST sources with a parser of this file's own), every Colab and
-download link resolves, and every full notebook runs top to bottom in a fresh kernel.
-Against small files in tests/fixtures: the conversion of each construct, and the
-`file:line:` errors on bad input.
+download link resolves. Against tests/fixtures: the conversion of each construct
+(glued figures, check and self-check cells as Colab forms, the GPU front matter),
+the exercises-only notebook running without its solutions, and the `file:line:`
+errors on bad input.
 """
 
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
+import jupytext
 import nbformat
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
+import book
+import notebooks
+from pages import site_pages
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
-sys.path.insert(0, str(ROOT / "tools"))
-import notebooks  # noqa: E402
-from pages import site_pages  # noqa: E402
-
-LECTURES = sorted((ROOT / notebooks.LECTURES).glob("*.md"))
-NAMES = [p.stem for p in LECTURES]
+NAMES = [Path(doc).name for doc in book.lectures()]
 MYST_LEFT = re.compile(r"^\s*(`{3,}|:{3,})\{|(?<!`)\{[\w:.-]+\}`", re.M)
 
 
@@ -125,12 +129,12 @@ def check_notebook(nb, source: Path) -> None:
         else:
             assert not MYST_LEFT.search(cell.source), f"MyST left in {source.name}:\n{cell.source}"
     assert 'if "google.colab" in sys.modules:' in nb.cells[0].source
-    gpu = notebooks.GPU_ADMONITION in source.read_text(encoding="utf-8")
+    gpu = (jupytext.read(source).metadata.get("colab") or {}).get("gpu", False)
     assert (nb.metadata.get("accelerator") == "GPU") == gpu
-
-
-def pins() -> dict[str, str]:
-    return dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", (ROOT / "requirements.txt").read_text(), re.M))
+    for cell in nb.cells:
+        if "remove-cell" in cell.metadata.get("tags", []):
+            assert cell.metadata.get("cellView") == "form", cell.source[:200]
+            assert cell.source.startswith("#@title "), cell.source[:200]
 
 
 # ------------------------------------------------ the built site
@@ -169,9 +173,9 @@ def test_exercise_numbers_match_the_site(html_dir, built_html, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_install_cell_uses_the_pins(html_dir, name):
     cell = read_nb(html_dir, f"{name}.ipynb").cells[0].source
-    lock = pins()
+    lock = book.pins(ROOT / "requirements.txt")
     for package, version in re.findall(r"([A-Za-z0-9_.\-]+)(?:\[\w+\])?==([\w.]+)", cell):
-        assert lock.get(package) == version, f"{name}: {package}=={version} is not the pin"
+        assert lock.get(book.norm(package)) == version, f"{name}: {package}=={version} is not the pin"
     code = "\n".join(c.source for c in read_nb(html_dir, f"{name}.ipynb").cells[1:])
     if re.search(r"^\s*(import|from)\s+jax\b", code, re.M):
         assert '"jax==' in cell and '"jaxlib==' in cell, f"{name}: JAX is not pinned"
@@ -222,8 +226,9 @@ def test_download_links_resolve(html_dir):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_full_notebook_executes(html_dir, name, tmp_path):
-    """Fresh kernel, top to bottom, in an empty folder; the install cell does nothing."""
+def test_full_notebooks_execute_in_the_book_environment(html_dir, name, tmp_path):
+    """Fresh kernel, top to bottom, in an empty folder; the install cell does nothing.
+    Drop this test once `make colab-check` runs the notebooks in a Colab-like runtime."""
     nb = read_nb(html_dir, f"{name}.ipynb")
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -232,27 +237,67 @@ def test_full_notebook_executes(html_dir, name, tmp_path):
 
 # ------------------------------------------------ the generator, on fixtures
 
-def test_generation_is_deterministic(tmp_path):
-    a, b = notebooks.build(tmp_path / "a"), notebooks.build(tmp_path / "b")
-    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
-    assert len(a) == 2 * len(LECTURES)
+GLUE = {"t_sum": "0.25", "ratio_sum": "2.5"}
 
 
-def test_sample_lecture_converts_every_construct():
-    source = FIXTURES / "sample_lecture.md"
-    full, exercises = notebooks.convert(source)
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    """tests/fixtures/sample_lecture.md where a lecture lives (it includes ../_admonition)."""
+    (tmp_path / "lectures").mkdir()
+    (tmp_path / "_admonition").symlink_to(ROOT / "_admonition")
+    return Path(shutil.copy(FIXTURES / "sample_lecture.md", tmp_path / "lectures"))
+
+
+def executed(folder: Path, doc: str, glue: dict[str, str]) -> Path:
+    """An executed-pages folder as myst-nb writes it, with `glue` for page `doc`."""
+    (folder / doc).parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(), folder / f"{doc}.ipynb")
+    entries = {k: {"output_type": "display_data", "data": {"text/plain": v}, "metadata": {}}
+               for k, v in glue.items()}
+    (folder / f"{doc}.glue.json").write_text(json.dumps(entries))
+    return folder
+
+
+def test_generation_is_deterministic(sample, tmp_path):
+    """Two runs in two processes with different hash seeds write the same bytes."""
+    glued = executed(tmp_path / "executed", "lectures/sample_lecture", GLUE)
+    out = []
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), "--out",
+                        str(tmp_path / seed), "--executed", str(glued), str(sample)],
+                       check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        out.append(sorted((p.relative_to(tmp_path / seed), p.read_bytes())
+                          for p in (tmp_path / seed).rglob("*.ipynb")))
+    assert len(out[0]) == 2 and out[0] == out[1]
+
+
+def test_sample_lecture_converts_every_construct(sample):
+    full, exercises = notebooks.convert(sample, chapter=3, glue=GLUE)
     for nb in (full, exercises):
-        check_notebook(nb, source)
-    check_flavours(source, full, exercises)
+        check_notebook(nb, sample)
+    check_flavours(sample, full, exercises)
     md = "\n".join(c.source for c in full.cells if c.cell_type == "markdown")
-    assert "> **Note**" in md and "> **Warning**" in md and "> **GPU**" in md
-    assert "![a blue dot](data:image/svg+xml;base64," in md
-    assert "\\tag{1}" in md and "$\\alpha + \\beta$, (1)" in md
-    assert "**Exercise 2** (A plain exercise)" in md and "<b>raw html</b>" in md
-    assert "another page and [someone2020]." in md and "- [someone2020]" in md
-    assert full.metadata.colab == {"gpuType": "T4"}
-    tags = [c.metadata.get("tags") for c in full.cells if c.cell_type == "code"]
-    assert ["remove-cell"] in tags, "hidden check cells are kept"
+    assert "summing took\n0.250 seconds, about 2.5 times" in md, "glued figures, formatted"
+    assert "> **Note**" in md and "> **GPU**" in md and "a reference to A sample lecture" in md
+    assert "**Exercise 3.1**" in md and "**Solution to Exercise 3.1**" in md
+    assert full.metadata.colab == {"gpuType": "T4"} and full.metadata.accelerator == "GPU"
+    titles = [c.source.splitlines()[0] for c in full.cells if c.metadata.get("cellView") == "form"]
+    assert titles == ['#@title Set-up hidden on the site { display-mode: "form" }',
+                      '#@title Check the claims above { display-mode: "form" }',
+                      '#@title Check your answer to Exercise 3.1 { display-mode: "form" }',
+                      '#@title Check the claims above { display-mode: "form" }']
+    ex_code = "\n".join(c.source for c in exercises.cells if c.cell_type == "code")
+    assert "def check_sample_ex" in ex_code, "the self-check stays in the exercises-only notebook"
+    assert "assert not check_sample_ex()" not in ex_code, "its proof against the solution does not"
+
+
+def test_exercises_only_notebook_runs_without_its_solutions(sample, tmp_path):
+    _, exercises = notebooks.convert(sample, glue=GLUE)
+    NotebookClient(exercises, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "".join(o.get("text", "") for c in exercises.cells if c.cell_type == "code"
+                      for o in c.outputs)
+    assert "define `sum_of_squares` first" in printed, printed
 
 
 @pytest.mark.parametrize("fixture, line, message", [
@@ -260,14 +305,21 @@ def test_sample_lecture_converts_every_construct():
     ("bad_orphan_solution.md", 5, "no exercise with that label"),
     ("bad_unknown_directive.md", 5, "unknown directive '{mystery}'"),
     ("bad_unknown_role.md", 3, "unknown role '{mystery}'"),
+    ("bad_glue.md", 3, "{glue:text} 't_nowhere': the executed page glued no such name"),
 ])
 def test_bad_input_names_file_and_line(fixture, line, message, tmp_path):
+    glued = executed(tmp_path / "executed", f"lectures/{Path(fixture).stem}", GLUE)
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), "--out",
-                             str(tmp_path / "out"), str(FIXTURES / fixture)],
+                             str(tmp_path / "out"), "--executed", str(glued), str(FIXTURES / fixture)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
-    assert f"tests/fixtures/{fixture}:{line}: " in result.stderr and message in result.stderr
+    assert f"tests/fixtures/{fixture}:{line}: " in result.stderr and message in result.stderr, result.stderr
     assert not (tmp_path / "out").exists(), "nothing is written on bad input"
+
+
+def test_glue_without_a_build_says_to_build(tmp_path):
+    with pytest.raises(notebooks.NotebookError, match=r"bad_glue.md:3: .*build the book first"):
+        notebooks.convert(FIXTURES / "bad_glue.md", glue=None)
 
 
 def test_publish_target_comes_from_config():

@@ -1,20 +1,24 @@
-"""The built site: every page exists, executed cleanly, links resolve, loads nothing from outside."""
+"""The built site: every page exists, executed cleanly, links resolve, loads nothing
+from outside; the status page gathers the glued figures; `make bench` reads them; a
+failing cell stops the build with a short message."""
 
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import nbformat
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from check_book import toc_entries  # noqa: E402
-from pages import site_pages  # noqa: E402
+import book
+from conftest import FIXTURES, build_scratch_book
+from pages import site_pages
 
-TOC_PAGES = [str(Path(e).with_suffix("")) for e in toc_entries(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
+ROOT = Path(__file__).resolve().parents[1]
+TOC_PAGES = book.toc_entries()
 
 # What a browser fetches by itself when it shows a page.
 LOADING_ATTRS = {
@@ -57,6 +61,7 @@ def test_every_toc_entry_has_its_page(html_dir, page):
 
 @pytest.mark.parametrize("page", TOC_PAGES)
 def test_no_cell_error_or_warning_in_outputs(built_html, page):
+    """The one check of the outputs of every page (lectures included)."""
     soup = BeautifulSoup(built_html(f"{page}.html"), "html.parser")
     outputs = soup.select("div.cell_output, div.output")
     assert not soup.select("div.output.error, div.output.traceback"), f"{page}: a cell raised an error"
@@ -167,3 +172,92 @@ def test_status_page_reports_versions_device_and_execution_table(built_html):
         if page.startswith("lectures/"):
             assert any(e.endswith(Path(page).name) for e in executed), \
                 f"{page} missing from the execution table: {executed}"
+
+
+def test_status_page_gathers_every_glued_figure(html_dir, built_html):
+    soup = BeautifulSoup(built_html("status.html"), "html.parser")
+    table = next(t for t in soup.select("table")
+                 if [th.get_text(strip=True) for th in t.select("th")] == ["page", "name", "value"])
+    shown = {tuple(td.get_text(strip=True) for td in tr.select("td"))[:2] for tr in table.select("tbody tr")}
+    executed = html_dir.parent / "jupyter_execute"
+    for page, name, _ in book.measurements(executed):
+        assert (page, name) in shown, f"{page}: {name} is glued but not in the status table"
+
+
+# ------------------------------------------------ a one-lecture book, built here
+
+def test_scratch_book_status_bench_and_notebooks(scratch_book):
+    """The status page is read last and tables the lecture's glued figures, the
+    notebooks carry the build's values, and the bench reads them."""
+    folder, built = scratch_book
+    assert built.returncode == 0, built.stdout[-3000:]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", built.stdout)
+    read = re.findall(r"reading sources\.\.\. \[\s*\d+%\] (\S+)", plain)
+    assert read[-1] == "status", read
+    status = BeautifulSoup((folder / "_build/html/status.html").read_text(), "html.parser").get_text(" ")
+    assert re.search(r"sample_lecture\s+t_sum\s+0\.25", status), status[:2000]
+    nb = nbformat.read(folder / "_build/html/_notebooks/sample_lecture.ipynb", as_version=4)
+    assert "summing took\n0.250 seconds" in "".join(c.source for c in nb.cells)
+    toml = folder / "expectations.toml"
+    toml.write_text("[cpu]\nsample_lecture.t_sum = {max = 0.2}\nsample_lecture.ratio_sum = {min = 2}\n"
+                    "[gpu]\nsample_lecture.t_sum = {max = 0.2}\nsample_lecture.ratio_sum = {min = 2}\n")
+    bench = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--executed",
+                            str(folder / "_build/jupyter_execute"), "--expectations", str(toml)],
+                           capture_output=True, text=True)
+    assert bench.returncode == 1, bench.stdout + bench.stderr
+    assert bench.stderr.strip() == "FAIL sample_lecture: t_sum = 0.25, above its maximum 0.2"
+    assert re.search(r"ratio_sum\s+2\.5\s+min 2\s+ok", bench.stdout), bench.stdout
+
+
+def fake_build(folder: Path, platform: str, glue: dict[str, str]) -> Path:
+    """Executed pages as myst-nb writes them: the status page and one lecture."""
+    for doc, values in (("status", {"platform": repr(platform)}), ("lectures/demo", glue)):
+        (folder / doc).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nbformat.v4.new_notebook(), folder / f"{doc}.ipynb")
+        (folder / f"{doc}.glue.json").write_text(json.dumps(
+            {k: {"output_type": "display_data", "data": {"text/plain": v}} for k, v in values.items()}))
+    return folder
+
+
+@pytest.mark.parametrize("platform, rc, failure", [
+    ("cpu", 1, "FAIL demo: speedup_x = 3, below its minimum 10"),
+    ("gpu", 1, "FAIL demo: t_gone is not glued by the page"),
+    ("tpu", 0, ""),
+])
+def test_bench_picks_the_platform_and_names_each_failure(tmp_path, platform, rc, failure):
+    executed = fake_build(tmp_path / "executed", platform, {"speedup_x": "3", "t_y": "0.5"})
+    toml = tmp_path / "expectations.toml"
+    toml.write_text("[cpu]\ndemo.speedup_x = {min = 10}\ndemo.t_y = {max = 1}\n"
+                    "[gpu]\ndemo.speedup_x = {min = 2}\ndemo.t_gone = {max = 1}\n")
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--executed",
+                          str(executed), "--expectations", str(toml)], capture_output=True, text=True)
+    assert run.returncode == rc, run.stdout + run.stderr
+    assert run.stderr.startswith(failure) and len(run.stderr.splitlines()) == rc, run.stderr
+
+
+def test_bench_expectations_parse():
+    import tomllib
+    table = tomllib.loads((ROOT / "benchmarks" / "expectations.toml").read_text())
+    assert set(table) <= {"cpu", "gpu"}
+    for platform, pages in table.items():
+        for page, names in pages.items():
+            for name, bound in names.items():
+                assert re.match(r"^(t|ratio|speedup|mb|steps)_[a-z0-9_]+$", name), (platform, page, name)
+                assert bound and set(bound) <= {"min", "max"}, (platform, page, name, bound)
+
+
+def test_failing_cell_stops_the_build_with_a_short_message(tmp_path):
+    page = (FIXTURES / "sample_lecture.md").read_text().replace(
+        "x = jnp.arange(3.0)\n", "x = jnp.arange(3.0)\nx / undefined_name\n")
+    built = build_scratch_book(tmp_path, page)
+    assert built.returncode != 0
+    tail = built.stdout.rstrip().splitlines()[-3:]
+    lines = page.splitlines()
+    fence = max(i for i, x in enumerate(lines[:lines.index("import jax.numpy as jnp")])
+                if x.startswith("```{code-cell}")) + 1
+    assert tail == [f"error: lectures/sample_lecture.md:{fence}: code cell 2 failed: import jax.numpy as jnp",
+                    "NameError: name 'undefined_name' is not defined",
+                    "(the cell's traceback is above)"], built.stdout[-3000:]
+    assert "Please also report" not in built.stdout and "Traceback (most recent call last)" not in \
+        built.stdout.split("[mystnb.exec]")[-1]
+    assert "undefined_name" in built.stdout.split("error: lectures/")[0], "the traceback comes first"

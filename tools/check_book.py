@@ -1,9 +1,11 @@
-"""Check the table of contents against the pages before a build.
+"""Check the table of contents and the pins before a build.
 
 Fails, naming the file and the cause, when
 - an entry of _toc.yml has no source file, or
 - a page source (a .md file in the book's folder or in lectures/) is not in _toc.yml
-  (jupyter-book would skip it silently, since only_build_toc_files is on).
+  (jupyter-book would skip it silently, since only_build_toc_files is on), or
+- a pin of requirements.in or environment.yml differs from the lock (requirements.txt),
+  or environment.yml lacks a top-level pin.
 
 Usage: python tools/check_book.py [BOOK_ROOT]
 """
@@ -13,51 +15,41 @@ from pathlib import Path
 
 import yaml
 
-SOURCE_SUFFIXES = (".md", ".ipynb")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import book  # noqa: E402
+
 NOT_PAGES = {"README.md"}
 
 
-def toc_entries(toc: dict) -> list[str]:
-    """All `file:` entries of a jupyter-book toc, the root included, in order."""
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
-
-
-def problems(root: Path) -> list[str]:
-    """Human-readable problems with the toc of the book at `root`."""
-    toc_path = root / "_toc.yml"
-    toc = yaml.safe_load(toc_path.read_text())
-    entries = toc_entries(toc)
-    out = []
-    for entry in entries:
-        if not any((root / (entry + s)).is_file() or (root / entry).is_file()
-                   for s in SOURCE_SUFFIXES):
-            out.append(f"{toc_path.name}: entry '{entry}' has no source file "
-                       f"({entry}.md or {entry}.ipynb)")
-    listed = {str(Path(e).with_suffix("")) for e in entries}
+def toc_problems(root: Path) -> list[str]:
+    """Toc entries without a source file, and pages the toc lacks."""
+    entries = book.toc_entries(root)
+    out = [f"_toc.yml: entry '{e}' has no source file ({e}.md or {e}.ipynb)"
+           for e in entries if not any((root / f"{e}{s}").is_file() for s in (".md", ".ipynb"))]
     pages = [p for p in root.glob("*.md") if p.name not in NOT_PAGES]
-    pages += sorted((root / "lectures").glob("*.md")) + sorted((root / "lectures").glob("*.ipynb"))
-    for page in pages:
-        rel = page.relative_to(root)
-        if str(rel.with_suffix("")) not in listed:
-            out.append(f"{rel}: not listed in {toc_path.name}, so it would not be built")
+    pages += sorted((root / book.LECTURES).glob("*.md")) + sorted((root / book.LECTURES).glob("*.ipynb"))
+    out += [f"{p.relative_to(root)}: not listed in _toc.yml, so it would not be built"
+            for p in pages if str(p.relative_to(root).with_suffix("")) not in entries]
+    return out
+
+
+def pin_problems(root: Path) -> list[str]:
+    """Pins of requirements.in and environment.yml that disagree with the lock."""
+    lock = book.pins(root / "requirements.txt")
+    top = book.pins(root / "requirements.in")
+    env = yaml.safe_load((root / "environment.yml").read_text(encoding="utf-8"))
+    pip = next((d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d), [])
+    out = [f"{name}: {where} pins {version}, requirements.txt pins {lock.get(name, 'nothing')}"
+           for where, pins in (("requirements.in", top), ("environment.yml", book.pins(pip)))
+           for name, version in pins.items() if lock.get(name) != version]
+    out += [f"{name}: in requirements.in, missing from environment.yml"
+            for name in sorted(set(top) - set(book.pins(pip)))]
     return out
 
 
 if __name__ == "__main__":
-    found = problems(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
+    found = toc_problems(root) + pin_problems(root)
     for line in found:
         print(f"error: {line}", file=sys.stderr)
     sys.exit(1 if found else 0)

@@ -7,7 +7,8 @@ On every lecture page (a page under lectures/) it
 - replaces the theme's ".ipynb" download (the executed notebook, MyST directives
   and all) by the two generated notebooks, full and exercises-only;
 and after a successful HTML build it writes those notebooks to OUTDIR/_notebooks
-with tools/notebooks.py, so the links resolve in any build of the site.
+with tools/notebooks.py, so the links resolve in any build of the site (bad
+input stops the build with the generator's `file:line: message`).
 
 Colab links are COLAB_URL/github/ORG/REPO/blob/BRANCH/[FOLDER/][exercises/]NAME.ipynb,
 from `_config.yml`: `repository.url` (ORG/REPO) and, under `launch_buttons`,
@@ -15,10 +16,9 @@ from `_config.yml`: `repository.url` (ORG/REPO) and, under `launch_buttons`,
 pushes the contents of _build/html/_notebooks to that branch and folder.
 """
 
+import atexit
 import sys
 from pathlib import Path
-
-from sphinx.errors import ExtensionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import notebooks  # noqa: E402  (tools/notebooks.py, the generator)
@@ -78,13 +78,15 @@ def add_links(app, pagename, templatename, context, doctree):
 
 
 def write_notebooks(app, exception):
-    """Generate the notebooks into the site once the HTML build has succeeded."""
+    """Generate the notebooks into the site once the HTML build has succeeded, with
+    the figures the pages glued (myst-nb keeps the executed pages beside the output)."""
     if exception is None and app.builder.format == "html":
         try:
-            lectures = sorted(Path(app.srcdir, notebooks.LECTURES).glob("*.md"))
-            notebooks.build(Path(app.outdir) / FOLDER, lectures)
+            notebooks.build(Path(app.outdir) / FOLDER, executed=Path(app.outdir).parent / "jupyter_execute",
+                            root=Path(app.srcdir))
         except notebooks.NotebookError as error:
-            raise ExtensionError(str(error)) from None
+            atexit.register(lambda: print(f"\nerror: {error}", file=sys.stderr, flush=True))
+            raise SystemExit(1) from None  # a short message, no crash banner
 
 
 def setup(app):

@@ -5,27 +5,36 @@ For every lecture (a MyST notebook, `lectures/NAME.md`) this writes
     OUT/NAME.ipynb             the whole lecture
     OUT/exercises/NAME.ipynb   every exercise, every solution replaced by a short note
 
-jupytext reads the MyST file into cells; this script turns the MyST directives and
-roles of the markdown cells into plain markdown that Colab and Jupyter render, puts
-an install cell first (it installs the book's pinned versions of the packages the
-lecture imports and Colab lacks, and does nothing outside Colab), marks lectures
-that include the GPU admonition with `accelerator: GPU`, and writes nbformat 4
-notebooks with no outputs. Output is deterministic.
+jupytext reads the MyST file into cells. The markdown keeps what Colab renders
+(headings, prose, `$` and `$$` maths) and converts exactly the MyST the lectures use:
 
-Bad input (an exercise without a solution, a solution without its exercise, a
-directive or role this script does not know) stops it with `file:line: message`.
+- directives: `{include}`, `{admonition}` and `{note}`/`{warning}`/`{tip}`/`{important}`,
+  `{exercise-start}`/`{exercise-end}` (numbered N.k as on the site) and
+  `{solution-start}`/`{solution-end}`;
+- roles: `{ref}` and `{glue:text}` (the value this build glued, read from the executed
+  page in _build/jupyter_execute, formatted as the site formats it);
+- `(label)=` targets and `%` comments.
 
-Usage: python tools/notebooks.py [--out DIR] [LECTURE.md ...]
-       (default: every lectures/*.md into _build/html/_notebooks)
+Anything else stops it with `file:line: message`, as does an exercise without its
+solution or a glued name the executed page lacks.
+
+Code cells: an install cell comes first (the book's pins of the packages the lecture
+imports and Colab lacks; it does nothing outside Colab). Cells tagged `remove-cell`
+(hidden on the site) collapse in Colab into a form titled "Check the claims above"
+(or "Set-up hidden on the site" when they assert nothing). Cells tagged `self-check`
+collapse into "Check your answer to Exercise N.k" and stay in both notebooks; the
+hidden cell that asserts a self-check accepts the solution is left out of the
+exercises-only notebook. A lecture whose front matter has `colab: {gpu: true}` asks
+Colab for a GPU. Output is deterministic.
+
+Usage: python tools/notebooks.py [--out DIR] [--executed DIR] [LECTURE.md ...]
+       (default: every lecture of _toc.yml into _build/html/_notebooks)
        python tools/notebooks.py --print-branch | --print-folder
        (where the Colab links point: `launch_buttons` in _config.yml)
 """
 
 import argparse
-import base64
-import functools
 import importlib.metadata
-import mimetypes
 import re
 import shutil
 import sys
@@ -33,31 +42,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import yaml
 from jupytext.myst import get_parser, myst_to_notebook
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from myst_nb.core.variables import format_plain_text
 from packaging.requirements import Requirement
-from pybtex.plugin import find_plugin
-import pybtex.database
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-LECTURES = "lectures"            # every page in this folder gets notebooks
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import book  # noqa: E402
+
+ROOT = book.ROOT
+LECTURES = book.LECTURES
 OUT = ROOT / "_build" / "html" / "_notebooks"
 EXERCISES = "exercises"          # sub-folder of OUT for the exercises-only flavour
-GPU_ADMONITION = "gpu.md"        # a lecture that includes it benefits from a GPU
 # Preinstalled in Colab and loaded by its runtime: replacing them would need a restart.
+# myst-nb is the book build's: in Colab the lectures' glue falls back to a print.
 COLAB_HAS = {"numpy", "scipy", "matplotlib", "pandas", "ipykernel"}
+NOT_FOR_COLAB = {"myst-nb"}
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-
-ADMONITIONS = {"note", "warning", "tip", "important", "hint", "caution", "attention",
-               "danger", "error", "seealso", "admonition", "dropdown", "margin", "sidebar",
-               "epigraph", "topic"}
-CODE_BLOCKS = {"code-block", "code", "sourcecode"}
-DROPPED = {"tableofcontents"}    # site navigation, nothing to show in a notebook
+ADMONITIONS = {"note", "warning", "tip", "important"}
+CHECK_TITLE = "Check the claims above"
+HIDDEN_TITLE = "Set-up hidden on the site"
 PARSER = get_parser().use(colon_fence_plugin).use(dollarmath_plugin)
 ROLE = re.compile(r"(?<!`)\{([\w:.-]+)\}`([^`]*)`")
 OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
+CHECK_DEF = re.compile(r"^def (check_\w+)\(", re.M)
 
 
 class NotebookError(Exception):
@@ -69,230 +79,118 @@ class NotebookError(Exception):
 
 def _rel(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(ROOT))
+        return str(Path(path).resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
-
-
-@dataclass
-class Piece:
-    """A run of the output: markdown text, a code cell, or a solution boundary."""
-    kind: str                    # "md", "code", "break" (of cells), "sol-start", "sol-end"
-    text: str = ""
-    cell: dict | None = None
 
 
 @dataclass
 class Lecture:
     """What one pass over a lecture learns and produces."""
     path: Path
-    pieces: list = field(default_factory=list)
+    glue: dict | None = None                        # name -> text/plain; None: not executed
+    pieces: list = field(default_factory=list)      # (kind, payload): md, break, code, sol-start, sol-end
     exercises: dict = field(default_factory=dict)   # label -> (number, line)
-    solutions: dict = field(default_factory=dict)   # label -> line
+    solutions: set = field(default_factory=set)
     labels: dict = field(default_factory=dict)      # label -> text for {ref}
-    equations: dict = field(default_factory=dict)   # label -> number
-    cited: list = field(default_factory=list)       # citation keys, in order
-    gpu: bool = False
     open_exercise: tuple | None = None              # (label, line) of an exercise-start
     open_solution: tuple | None = None              # (label, line) of a solution-start
 
 
-# ---------------------------------------------------------------- directives
+class _Boundary(str):
+    """An opening or closing of a solution, carrying its label."""
 
-def _split_options(body: str) -> tuple[dict, list[str], int]:
-    """Directive options (`:key: value` lines or a `---` YAML block), the body lines,
-    and how many lines the options took."""
-    lines = body.splitlines()
-    options, n = {}, 0
-    if lines and lines[0].strip() == "---":
-        end = lines.index("---", 1)
-        options = yaml.safe_load("\n".join(lines[1:end])) or {}
-        n = end + 1
-    else:
-        while n < len(lines) and (m := OPTION.match(lines[n])):
-            options[m[1]] = m[2].strip()
-            n += 1
+    def __new__(cls, kind: str, label: str):
+        self = super().__new__(cls, "")
+        self.kind, self.label = kind, label
+        return self
+
+
+# ---------------------------------------------------------------- markdown
+
+def _options(body: str) -> tuple[dict, list[str], int]:
+    """A directive's `:key: value` options, its body lines, and how many lines the options took."""
+    lines, options, n = body.splitlines(), {}, 0
+    while n < len(lines) and (m := OPTION.match(lines[n])):
+        options[m[1]] = m[2].strip()
+        n += 1
     return options, lines[n:], n
 
 
-def _quote(title: str, body: str) -> str:
-    """An admonition as a markdown block quote with a bold title."""
-    lines = [f"**{title}**", ""] + body.splitlines() if title else body.splitlines()
-    return "\n".join(f"> {x}".rstrip() for x in lines)
-
-
-def _image(lec: Lecture, src: str, alt: str, path: Path, line: int) -> str:
-    """A markdown image; local files are embedded, since a notebook travels alone."""
-    if not re.match(r"^[a-z]+:", src):
-        file = (ROOT / src.lstrip("/")) if src.startswith("/") else path.parent / src
-        if not file.is_file():
-            raise NotebookError(path, line, f"image '{src}' not found")
-        mime = mimetypes.guess_type(file.name)[0] or "image/png"
-        src = f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode()}"
-    return f"![{alt}]({src})"
-
-
-def _directive(lec: Lecture, name: str, arg: str, body: str, path: Path, line: int,
-               fence: str) -> str:
-    """Markdown for one directive; `line` is its fence line in `path`."""
-    options, lines, skip = _split_options(body)
-
-    def text():
+def _directive(lec: Lecture, name: str, arg: str, body: str, path: Path, line: int):
+    """Markdown (or a solution boundary) for one directive at `line` of `path`."""
+    options, lines, skip = _options(body)
+    if name in ADMONITIONS or name == "admonition":
         parts = _markdown(lec, "\n".join(lines), path, line + 1 + skip)
-        if any(isinstance(x, _Boundary) for x in parts):
+        if any(isinstance(p, _Boundary) for p in parts):
             raise NotebookError(path, line, f"a solution inside '{{{name}}}' is not supported")
-        return "\n\n".join(x for x in parts if x).strip("\n")
-
-    if name in ADMONITIONS:
-        title = arg if name in {"admonition", "dropdown", "sidebar", "topic"} else (
-            "See also" if name == "seealso" else "" if name in {"margin", "epigraph"}
-            else name.capitalize())
-        return _quote(title, text())
-    if name in {"exercise", "exercise-start"}:
+        title = arg if name == "admonition" else name.capitalize()
+        text = [f"**{title}**", ""] + "\n\n".join(parts).splitlines()
+        return "\n".join(f"> {x}".rstrip() for x in text)
+    if name == "exercise-start":
         label = options.get("label")
         if not label:
-            raise NotebookError(path, line, f"{name} has no :label:, so no solution can refer to it")
+            raise NotebookError(path, line, "exercise-start has no :label:, so no solution can refer to it")
         if lec.open_exercise:
-            raise NotebookError(path, line, f"{name} '{label}' starts inside exercise "
+            raise NotebookError(path, line, f"exercise '{label}' starts inside exercise "
                                 f"'{lec.open_exercise[0]}' (line {lec.open_exercise[1]})")
-        number = lec.exercises[label][0]
-        head = f"<a id=\"{label}\"></a>\n**Exercise {number}**" + (f" ({arg})" if arg else "")
-        if name == "exercise-start":
-            lec.open_exercise = (label, line)
-            return head
-        return head + "\n\n" + text()
+        lec.open_exercise = (label, line)
+        return (f"<a id=\"{label}\"></a>\n**Exercise {lec.exercises[label][0]}**"
+                + (f" ({arg})" if arg else ""))
     if name == "exercise-end":
         if not lec.open_exercise:
             raise NotebookError(path, line, "exercise-end without an exercise-start")
         lec.open_exercise = None
         return ""
-    if name in {"solution", "solution-start"}:
+    if name == "solution-start":
         if arg not in lec.exercises:
-            raise NotebookError(path, line, f"{name} for '{arg}', but the lecture has no "
-                                "exercise with that label")
+            raise NotebookError(path, line, f"solution-start for '{arg}', but the lecture has "
+                                "no exercise with that label")
         if lec.open_solution:
-            raise NotebookError(path, line, f"{name} '{arg}' starts inside the solution "
-                                f"of '{lec.open_solution[0]}' (line {lec.open_solution[1]})")
-        lec.solutions[arg] = line
-        head = f"**Solution to Exercise {lec.exercises[arg][0]}**"
-        if name == "solution-start":
-            lec.open_solution = (arg, line)
-            return _Boundary("sol-start", arg, head)
-        return _Boundary("sol-start", arg, head + "\n\n" + text(), closes=True)
+            raise NotebookError(path, line, f"solution-start '{arg}' inside the solution of "
+                                f"'{lec.open_solution[0]}' (line {lec.open_solution[1]})")
+        lec.solutions.add(arg)
+        lec.open_solution = (arg, line)
+        return _Boundary("sol-start", arg)
     if name == "solution-end":
         if not lec.open_solution:
             raise NotebookError(path, line, "solution-end without a solution-start")
         label, lec.open_solution = lec.open_solution[0], None
-        return _Boundary("sol-end", label, "")
+        return _Boundary("sol-end", label)
     if name == "include":
         file = (path.parent / arg).resolve()
         if not file.is_file():
             raise NotebookError(path, line, f"include '{arg}' not found")
-        lec.gpu |= file.name == GPU_ADMONITION
         return "\n\n".join(_markdown(lec, file.read_text(encoding="utf-8"), file, 1))
-    if name in {"figure", "image"}:
-        image = _image(lec, arg, options.get("alt", ""), path, line)
-        caption = text().strip() if name == "figure" else ""
-        if options.get("name"):
-            image = f"<a id=\"{options['name']}\"></a>\n{image}"
-        return image + (f"\n\n*{caption}*" if caption else "")
-    if name == "math":
-        tex = "\n".join(lines).strip()
-        label = options.get("label") or options.get("name")
-        return _math(lec, tex, label)
-    if name in CODE_BLOCKS:
-        ticks = "`" * max(3, len(fence))
-        return f"{ticks}{arg}\n" + "\n".join(lines) + f"\n{ticks}"
-    if name == "raw":
-        return "\n".join(lines) if arg.strip() == "html" else ""
-    if name == "bibliography":
-        refs = _references()
-        return "\n".join(f"- [{key}] {refs.get(key, '')}".rstrip() for key in lec.cited)
-    if name in DROPPED:
-        return ""
-    if name == "code-cell":
-        raise NotebookError(path, line, "code-cell inside another directive or a list")
-    raise NotebookError(path, line, f"unknown directive '{{{name}}}': the notebook "
-                        "generator (tools/notebooks.py) does not know how to convert it")
+    raise NotebookError(path, line, f"unknown directive '{{{name}}}': the notebook generator "
+                        "(tools/notebooks.py) does not convert it; convert it there, or do without")
 
-
-@functools.cache
-def _references() -> dict[str, str]:
-    """Citation key -> formatted reference (markdown), from the book's `bibtex_bibfiles`."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    files = config.get("bibtex_bibfiles") or config.get("sphinx", {}).get(
-        "config", {}).get("bibtex_bibfiles") or []
-    if not files:
-        return {}
-    bib = pybtex.database.BibliographyData()
-    for f in files:
-        bib.add_entries(pybtex.database.parse_file(ROOT / f).entries.items())
-    style = find_plugin("pybtex.style.formatting", "plain")()
-    return {e.key: e.text.render_as("markdown").replace("\n", " ")
-            for e in style.format_entries(bib.entries.values())}
-
-
-def _math(lec: Lecture, tex: str, label: str | None) -> str:
-    if "\\\\" in tex and "\\begin" not in tex:
-        tex = f"\\begin{{aligned}}\n{tex}\n\\end{{aligned}}"
-    if label:
-        tex += f" \\tag{{{lec.equations.setdefault(label, len(lec.equations) + 1)}}}"
-    return f"$$\n{tex}\n$$"
-
-
-class _Boundary(str):
-    """Markdown that also opens or closes a solution (kept apart in the output)."""
-
-    def __new__(cls, kind, label, text, closes=False):
-        self = super().__new__(cls, text)
-        self.kind, self.label, self.closes = kind, label, closes
-        return self
-
-
-# ---------------------------------------------------------------- roles
 
 def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
-    """Replace MyST roles in a piece of prose by plain markdown."""
+    """Prose with its MyST roles replaced by plain markdown."""
     def one(m):
         name, content = m[1], m[2]
-        shown, target = (content, content)
-        if (t := re.match(r"^(.*?)\s*<([^>]+)>$", content, re.S)):
-            shown, target = t[1], t[2]
-        if name == "math":
-            return f"${content}$"
-        if name == "eq":
-            return f"({lec.equations.get(content, content)})"
-        if name in {"ref", "numref", "prf:ref"}:
-            return shown if shown != target else lec.labels.get(target, target)
-        if name == "doc":
-            if shown != target:
-                return shown
-            doc = (ROOT / target.lstrip("/") if target.startswith("/")
-                   else path.parent / target).with_suffix(".md")
-            heading = re.search(r"^# (.+)$", doc.read_text(encoding="utf-8"), re.M) \
-                if doc.is_file() else None
-            return heading[1].strip() if heading else target
-        if name == "cite" or name.startswith("cite:"):
-            keys = [k.strip() for k in content.split(",")]
-            lec.cited += [k for k in keys if k not in lec.cited]
-            return f"[{', '.join(keys)}]"
-        if name in {"code", "literal"}:
-            return f"`{content}`"
-        if name in {"kbd", "sub", "sup"}:
-            return f"<{name}>{content}</{name}>"
-        if name in {"abbr", "term", "download", "index"}:
-            return re.sub(r"\s*\(.*\)$", "", shown)
-        raise NotebookError(path, line + text[:m.start()].count("\n"),
-                            f"unknown role '{{{name}}}': the notebook generator "
-                            "(tools/notebooks.py) does not know how to convert it")
+        where = line + text[:m.start()].count("\n")
+        if name == "ref":
+            shown = re.match(r"^(.*?)\s*<([^>]+)>$", content, re.S)
+            return shown[1] if shown else lec.labels.get(content, content)
+        if name == "glue:text":
+            key, _, spec = content.partition(":")
+            if lec.glue is None:
+                raise NotebookError(path, where, f"{{glue:text}} '{key}': the page has no executed "
+                                    "notebook in _build/jupyter_execute; build the book first (make html)")
+            if key not in lec.glue:
+                raise NotebookError(path, where, f"{{glue:text}} '{key}': the executed page glued no "
+                                    f"such name (it glued: {', '.join(lec.glue) or 'nothing'})")
+            return format_plain_text(lec.glue[key], spec)
+        raise NotebookError(path, where, f"unknown role '{{{name}}}': the notebook generator "
+                            "(tools/notebooks.py) does not convert it; convert it there, or do without")
     return ROLE.sub(one, text)
 
 
-# ---------------------------------------------------------------- markdown
-
 def _markdown(lec: Lecture, text: str, path: Path, line: int) -> list[str]:
-    """Convert MyST markdown (starting at `line` of `path`) to markdown pieces; a piece
-    that opens or closes a solution is a `_Boundary`."""
+    """MyST markdown starting at `line` of `path` as markdown pieces; a piece that opens
+    or closes a solution is a `_Boundary`."""
     src = text.splitlines()
     out, pos = [], 0
 
@@ -305,28 +203,24 @@ def _markdown(lec: Lecture, text: str, path: Path, line: int) -> list[str]:
         if not tok.map:
             continue
         start, end = tok.map
-        is_directive = tok.type in {"fence", "colon_fence"} and tok.info.startswith("{")
+        directive = tok.type in {"fence", "colon_fence"} and tok.info.startswith("{")
         if tok.level > 0:
-            if is_directive:
+            if directive:
                 raise NotebookError(path, line + start, f"directive '{tok.info.split()[0]}' "
                                     "inside a list or a quote is not supported; move it out")
             continue
-        if is_directive:
+        if directive:
             prose(start)
             name, _, arg = tok.info.partition("}")
-            out.append(_directive(lec, name[1:], arg.strip(), tok.content, path,
-                                  line + start, tok.markup))
+            out.append(_directive(lec, name[1:], arg.strip(), tok.content, path, line + start))
         elif tok.type == "myst_target":
             prose(start)
             out.append(f"<a id=\"{tok.content}\"></a>")
         elif tok.type == "myst_line_comment":
             prose(start)
-        elif tok.type == "math_block_label":
-            prose(start)
-            out.append(_math(lec, tok.content.strip(), tok.info))
         elif tok.type in {"fence", "code_block", "math_block"}:
             prose(start)
-            out.append("\n".join(src[start:end]))
+            out.append("\n".join(src[start:end]))   # verbatim: no roles inside
         else:
             continue
         pos = end
@@ -334,46 +228,31 @@ def _markdown(lec: Lecture, text: str, path: Path, line: int) -> list[str]:
     return out
 
 
-def _scan_labels(lec: Lecture, text: str, chapter: int | None = None) -> None:
+def _scan_labels(lec: Lecture, text: str, chapter: int | None) -> None:
     """Number the exercises (as the site does: chapter.k) and find the targets of {ref}."""
     prefix = f"{chapter}." if chapter else ""
-    for m in re.finditer(r"^(`{3,}|:{3,})\{exercise(?:-start)?\}.*\n((?::.*\n)*)", text, re.M):
+    for m in re.finditer(r"^(`{3,}|:{3,})\{exercise-start\}.*\n((?::.*\n)*)", text, re.M):
         if (label := re.search(r"^:label:\s*(\S+)", m[2], re.M)):
             number = f"{prefix}{len(lec.exercises) + 1}"
             lec.exercises.setdefault(label[1], (number, text[:m.start()].count("\n") + 1))
             lec.labels[label[1]] = f"Exercise {lec.exercises[label[1]][0]}"
     for m in re.finditer(r"^\(([^)\s]+)\)=\s*\n+#+\s+(.+)$", text, re.M):
         lec.labels[m[1]] = m[2].strip()
-    math = r"^(?:`{3,}|:{3,})\{math\}.*\n(?::.*\n)*?:(?:label|name):\s*(\S+)|^\$\$\s*\((\S+)\)\s*$"
-    for m in re.finditer(math, text, re.M):
-        lec.equations.setdefault(m[1] or m[2], len(lec.equations) + 1)
 
 
-# ---------------------------------------------------------------- notebooks
-
-def _pins() -> dict[str, str]:
-    """Exact versions from the lock (requirements.txt), by normalized name."""
-    pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        if (m := re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", line)):
-            pins[_norm(m[1])] = m[2]
-    return pins
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
+# ---------------------------------------------------------------- code cells
 
 def colab_packages(code: str) -> list[str]:
     """`name==version` for the pinned top-level packages the code imports (and their
     pinned top-level dependencies), less those Colab has and must keep."""
-    top = {_norm(Requirement(x).name) for x in (ROOT / "requirements.in").read_text().splitlines()
+    top = {book.norm(Requirement(x).name) for x in (ROOT / "requirements.in").read_text().splitlines()
            if x.strip() and not x.lstrip().startswith("#")}
     modules = set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", code, re.M))
     modules |= {m for line in re.findall(r"^\s*import\s+(.+)$", code, re.M)
                 for m in re.findall(r"(?:^|,)\s*([A-Za-z_]\w*)", line)}
     dists = importlib.metadata.packages_distributions()
-    todo = [_norm(d) for m in sorted(modules) for d in dists.get(m, [])]
+    todo = [book.norm(d) for m in sorted(modules) for d in dists.get(m, [])
+            if book.norm(d) not in NOT_FOR_COLAB]
     wanted = set()
     while todo:
         name = todo.pop()
@@ -382,8 +261,8 @@ def colab_packages(code: str) -> list[str]:
             for r in importlib.metadata.requires(name) or []:
                 req = Requirement(r)
                 if req.marker is None or req.marker.evaluate({"extra": ""}):
-                    todo.append(_norm(req.name))
-    pins = _pins()
+                    todo.append(book.norm(req.name))
+    pins = book.pins(ROOT / "requirements.txt")
     return [f"{n}=={pins[n]}" for n in sorted(wanted - COLAB_HAS) if n in pins]
 
 
@@ -408,23 +287,46 @@ def install_cell(packages: list[str]) -> str:
     return "\n".join(lines)
 
 
-def chapters(root: Path = ROOT) -> dict[str, int]:
-    """Chapter number of each page in the numbered parts of _toc.yml ("lectures/x" -> 1, ...)."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    numbered = [c["file"] for part in toc.get("parts", []) if part.get("numbered")
-                for c in part.get("chapters", [])]
-    return {str(Path(f).with_suffix("")): n for n, f in enumerate(numbered, start=1)}
+def _form(source: str, title: str) -> tuple[str, dict]:
+    """A code cell collapsed into a titled Colab form (and hidden in Jupyter)."""
+    if not source.lstrip().startswith("#@title"):
+        source = f'#@title {title} {{ display-mode: "form" }}\n' + source
+    return source, {"cellView": "form", "jupyter": {"source_hidden": True}}
 
 
-def convert(path: Path, chapter: int | None = None) -> tuple[dict, dict]:
+def _code_cell(lec: Lecture, cell, line: int) -> dict:
+    """The notebook cell for one code cell of the lecture, with its role for the flavours."""
+    tags = list(cell.metadata.get("tags", []))
+    source, metadata = cell.source, {}
+    if "self-check" in tags:
+        names = CHECK_DEF.findall(source)
+        labels = {f"check_{label.replace('-', '_')}": label for label in lec.exercises}
+        label = next((labels[n] for n in names if n in labels), None)
+        if label is None:
+            raise NotebookError(lec.path, line, "a self-check cell must define check_<label> for "
+                                f"an exercise of the page ({', '.join(sorted(labels)) or 'none'}); "
+                                f"it defines {', '.join(names) or 'none'}")
+        source, metadata = _form(source, f"Check your answer to Exercise {lec.exercises[label][0]}")
+    elif "remove-cell" in tags:
+        asserts = re.search(r"^\s*(assert|raise)\b", source, re.M)
+        source, metadata = _form(source, CHECK_TITLE if asserts else HIDDEN_TITLE)
+    out = nbformat.v4.new_code_cell(source, metadata=metadata)
+    if tags:
+        out.metadata["tags"] = tags
+    return out
+
+
+# ---------------------------------------------------------------- notebooks
+
+def convert(path: Path, chapter: int | None = None, glue: dict | None = None) -> tuple[dict, dict]:
     """The full and the exercises-only notebook of the MyST lecture at `path`.
 
-    `chapter` is the lecture's number in the book; its exercises are numbered chapter.k,
-    as on the site (sphinx-exercise numbers them so in a numbered table of contents).
+    `chapter` is the lecture's number in the book (exercises are numbered chapter.k, as
+    on the site); `glue` maps each name the executed page glued to its text/plain.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    lec = Lecture(path)
+    lec = Lecture(path, glue)
     _scan_labels(lec, text, chapter)
     nb = myst_to_notebook(text, add_source_map=True)
     lines = text.splitlines()
@@ -433,76 +335,82 @@ def convert(path: Path, chapter: int | None = None) -> tuple[dict, dict]:
             while start < len(lines) and not lines[start].strip():
                 start += 1          # jupytext strips leading blank lines
             for part in _markdown(lec, cell.source, path, start + 1):
-                kind = getattr(part, "kind", "md")
-                if kind != "md":
-                    lec.pieces.append(Piece(kind, part.label))
-                if part:
-                    lec.pieces.append(Piece("md", str(part)))
-                if getattr(part, "closes", False):
-                    lec.pieces.append(Piece("sol-end", part.label))
-            lec.pieces.append(Piece("break"))
+                lec.pieces.append((part.kind, part.label) if isinstance(part, _Boundary)
+                                  else ("md", part))
+            lec.pieces.append(("break", None))
         elif cell.cell_type == "code":
-            lec.pieces.append(Piece("code", cell=cell))
+            lec.pieces.append(("code", _code_cell(lec, cell, start + 1)))
     for label, line in filter(None, [lec.open_exercise, lec.open_solution]):
         raise NotebookError(path, line, f"'{label}' is never closed (no matching -end)")
     for label, (_, line) in lec.exercises.items():
         if label not in lec.solutions:
             raise NotebookError(path, line, f"exercise '{label}' has no solution")
 
-    code = "\n".join(p.cell.source for p in lec.pieces if p.kind == "code")
+    code = "\n".join(c.source for kind, c in lec.pieces if kind == "code")
     head = nbformat.v4.new_code_cell(install_cell(colab_packages(code)))
     head.metadata["tags"] = ["colab-install"]
-    return (_notebook(lec, head, solutions=True), _notebook(lec, head, solutions=False))
+    gpu = bool((nb.metadata.get("colab") or {}).get("gpu"))
+    return _notebook(lec, head, gpu, solutions=True), _notebook(lec, head, gpu, solutions=False)
 
 
-def _notebook(lec: Lecture, head, solutions: bool) -> dict:
+def _notebook(lec: Lecture, head, gpu: bool, solutions: bool) -> dict:
     cells, md, skipping = [head], [], False
+    checks = set(CHECK_DEF.findall("\n".join(c.source for kind, c in lec.pieces if kind == "code"
+                                             and "self-check" in c.metadata.get("tags", []))))
 
     def flush():
         if md:
             cells.append(nbformat.v4.new_markdown_cell("\n\n".join(md)))
             md.clear()
 
-    for p in lec.pieces:
-        if p.kind == "sol-start" and not solutions:
-            number = lec.exercises[p.text][0]
-            md.append(f"> **Solution to Exercise {number}** is not part of this notebook: "
-                      "work it out yourself, then compare with the full notebook or the "
+    for kind, payload in lec.pieces:
+        if kind == "sol-start" and not solutions:
+            md.append(f"> **Solution to Exercise {lec.exercises[payload][0]}** is not part of this "
+                      "notebook: work it out yourself, then compare with the full notebook or the "
                       "lecture's web page.")
             skipping = True
-        elif p.kind == "sol-end":
+        elif kind == "sol-start":
+            md.append(f"**Solution to Exercise {lec.exercises[payload][0]}**")
+        elif kind == "sol-end":
             skipping = False
-        elif skipping or p.kind == "sol-start":
+        elif skipping:
             continue
-        elif p.kind == "md":
-            md.append(p.text)
-        elif p.kind == "break":
+        elif kind == "md":
+            if payload:
+                md.append(payload)
+        elif kind == "break":
             flush()
         else:
+            tags = payload.metadata.get("tags", [])
+            if (not solutions and "remove-cell" in tags and "self-check" not in tags
+                    and any(re.search(rf"\b{c}\(", payload.source) for c in checks)):
+                continue    # asserts that the check accepts the solution, which is not here
             flush()
-            cell = nbformat.v4.new_code_cell(p.cell.source)
-            if p.cell.metadata.get("tags"):
-                cell.metadata["tags"] = list(p.cell.metadata["tags"])
-            cells.append(cell)
+            cells.append(nbformat.from_dict(payload))
     flush()
     name = lec.path.stem
+    cells = [nbformat.from_dict(c) for c in cells]
     for i, cell in enumerate(cells):
         cell.id = f"{name[:50]}-{i:03d}"
     metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
-    if lec.gpu:
+    if gpu:
         metadata |= {"accelerator": "GPU", "colab": {"gpuType": "T4"}}
     nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
     nbformat.validate(nb)
     return nb
 
 
-def build(out: Path = OUT, lectures: list[Path] | None = None) -> list[Path]:
-    """Write both flavours of every lecture under `out` (emptied first)."""
-    lectures = lectures or sorted((ROOT / LECTURES).glob("*.md"))
-    numbers = chapters()
-    done = [(p, *convert(p, numbers.get(f"{LECTURES}/{Path(p).stem}")))
-            for p in lectures]                      # fail before writing anything
-    shutil.rmtree(out, ignore_errors=True)
+def build(out: Path = OUT, lectures: list[Path] | None = None,
+          executed: Path = book.EXECUTED, root: Path = ROOT) -> list[Path]:
+    """Write both flavours of every lecture of the book at `root` (or of `lectures`)
+    under `out` (emptied first), with the figures glued by the pages executed under `executed`."""
+    lectures = lectures or [root / f"{doc}.md" for doc in book.lectures(root)]
+    numbers = book.chapters(root)
+    done = []
+    for p in map(Path, lectures):
+        doc = f"{LECTURES}/{p.stem}"
+        done.append((p, *convert(p, numbers.get(doc), book.glued(doc, executed))))
+    shutil.rmtree(out, ignore_errors=True)      # only once every lecture converted
     (out / EXERCISES).mkdir(parents=True)
     written = []
     for path, full, exercises in done:
@@ -516,6 +424,8 @@ def build(out: Path = OUT, lectures: list[Path] | None = None) -> list[Path]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--executed", type=Path, default=book.EXECUTED,
+                        help="myst-nb's executed pages (for the glued figures)")
     parser.add_argument("lectures", nargs="*", type=Path)
     parser.add_argument("--print-branch", action="store_true",
                         help="print the branch the Colab links point to, and exit")
@@ -528,7 +438,7 @@ def main(argv=None) -> int:
         print(str(launch.get(key, default)).strip("/"))
         return 0
     try:
-        written = build(args.out, args.lectures)
+        written = build(args.out, args.lectures, args.executed)
     except NotebookError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
