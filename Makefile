@@ -11,7 +11,7 @@ CACHE  := $(BUILD)/.jupyter_cache
 VENDOR := $(BUILD)/vendor/_static
 PORT   ?= 8000
 
-.PHONY: html book slides slides-pdf notebooks test lint bench serve clean lock env vendor
+.PHONY: html book slides slides-pdf pdf print-lectures notebooks test lint bench serve clean lock env vendor
 
 ## env: the virtual environment, installed from requirements.txt (exact pins)
 env: $(VENV)/.installed
@@ -31,13 +31,13 @@ $(VENDOR)/mathjax/tex-chtml.js: package-lock.json
 	cd node_modules/mathjax/es5 && cp -r tex-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(VENDOR)/mathjax/
 
 ## html: execute every lecture and write the site to _build/html, with the notebooks
-## (written by the book build, see tools/notebook_links.py), the slides, and the
-## slides PDF where Chromium is installed (see slides-pdf)
+## (written by the book build, see tools/notebook_links.py), the slides, and,
+## where Chromium is installed, the slides PDF and the lecture PDFs (see pdf)
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 html: book slides
-	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory $(SLIDES_PDF); \
-	else echo "note: no Chromium at $(CHROMIUM), so no slides PDF; install chromium, then make slides-pdf"; fi
+	@if [ -x "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory $(SLIDES_PDF) print-lectures; \
+	else echo "note: no Chromium at $(CHROMIUM), so no PDFs; install chromium, then make slides-pdf pdf"; fi
 
 book: env vendor
 	@$(BIN)/python tools/check_book.py
@@ -61,7 +61,15 @@ slides: env vendor
 slides-pdf: slides
 	@$(MAKE) --no-print-directory $(SLIDES_PDF)
 $(SLIDES_PDF): slides/deep_learning.md slides/conf.py $(wildcard slides/_static/*) requirements.txt
-	$(BIN)/python tools/slides_pdf.py $(HTML)/slides/deep_learning.html $@
+	$(BIN)/python tools/pdf.py deck $(HTML)/slides/deep_learning.html $@
+
+## pdf: every lecture printed to _build/html/_pdf/NAME.pdf with headless Chromium and
+## _static/print.css (linked from the lecture's download menu); a lecture is printed
+## again only when its HTML or its stylesheets changed (tools/pdf.py keeps the keys)
+pdf: book
+	@$(MAKE) --no-print-directory print-lectures
+print-lectures:
+	$(BIN)/python tools/pdf.py lectures $(HTML)
 
 ## notebooks: Colab/download notebooks, full and exercises-only, into _build/html/_notebooks
 ## (the book build writes them too; this target regenerates them alone)

@@ -12,6 +12,7 @@ author = "The workshop's instructors"
 copyright = "2026"
 
 root_doc = "deep_learning"
+language = "en"                       # <html lang="en">: screen readers pick the voice
 extensions = ["myst_nb", "sphinx_revealjs"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
@@ -37,6 +38,9 @@ mathjax_path = "mathjax/tex-chtml.js"  # resolved under _static/
 
 # --- Reveal.js ------------------------------------------------------------------
 revealjs_style_theme = "white"        # its fonts ship with reveal.js (no web fonts)
+# The "simple" page template: its viewport tag lets readers zoom (the default
+# "basic" one sets user-scalable=no and maximum-scale=1, which WCAG forbids).
+revealjs_html_theme = "revealjs-simple"
 revealjs_static_path = ["_static"]
 revealjs_css_files = [
     "revealjs/plugin/highlight/monokai.css",
@@ -75,3 +79,13 @@ html_use_index = False
 html_copy_source = False
 html_show_sourcelink = False
 html_title = "Deep Learning"
+
+
+def _one_viewport_tag(app, pagename, templatename, context, doctree):
+    """Drop docutils' viewport tag from the page's meta tags: the template has its own."""
+    context["metatags"] = "\n".join(line for line in context.get("metatags", "").splitlines()
+                                    if 'name="viewport"' not in line)
+
+
+def setup(app):
+    app.connect("html-page-context", _one_viewport_tag)

@@ -1,8 +1,18 @@
-"""The book in a real browser: maths typeset, no console error, nothing fetched from outside."""
+"""The book in a real browser: maths typeset, no console error, nothing fetched from
+outside; and the lectures printed to PDF (tools/pdf.py, run by `make html`)."""
+
+import os
+import sys
+from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
-pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from browser import CHROMIUM  # noqa: E402
+from book import lectures  # noqa: E402
+from pdf import A4_CONTENT_PX, PAGE_READY, WIDE_CODE, count_pdf_pages, pdf_title  # noqa: E402
 
 PAGES = ["intro.html", "status.html"]
 
@@ -15,6 +25,7 @@ def open_page(page, url: str):
     page.evaluate("() => window.MathJax ? MathJax.startup.promise : null")
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_offline(offline_page, site_url, screenshot_dir, name):
     open_page(offline_page, f"{site_url}/{name}")
@@ -25,7 +36,94 @@ def test_page_renders_offline(offline_page, site_url, screenshot_dir, name):
     assert not offline_page.errors, f"{name}: {offline_page.errors}"
 
 
+@pytest.mark.browser
 def test_intro_math_is_typeset(offline_page, site_url):
     open_page(offline_page, f"{site_url}/intro.html")
     assert offline_page.locator("mjx-container").count() >= 2
     assert "\\operatorname" not in offline_page.inner_text("article")
+
+
+# --- the lectures printed to PDF (tools/pdf.py, `make pdf`, part of `make html`) -------
+
+LECTURES = [Path(e).name for e in lectures(ROOT)]
+
+
+@pytest.fixture(scope="module")
+def lecture_pdf(html_dir):
+    """The bytes of a lecture's published PDF (skipped where Chromium is missing, except in CI)."""
+    def read(name: str) -> bytes:
+        path = html_dir / "_pdf" / f"{name}.pdf"
+        if not path.is_file():
+            message = f"{path} not built: `make html` prints it where Chromium is installed"
+            if Path(CHROMIUM).exists() or os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        return path.read_bytes()
+    return read
+
+
+def test_pdf_title_reads_literal_and_utf16_strings():
+    assert pdf_title(b"<< /Title (Adam \\(and\\) GD) >>") == "Adam (and) GD"
+    utf16 = "η — step".encode("utf-16-be").hex().upper()
+    assert pdf_title(f"<</Creator (x) /Title <FEFF{utf16}> >>".encode()) == "η — step"
+    assert pdf_title(b"<< /Producer (Skia) >>") is None
+
+
+@pytest.mark.parametrize("name", LECTURES)
+def test_lecture_pdf_is_linked_from_the_download_menu(built_html, name):
+    if not (Path(CHROMIUM).exists() or os.environ.get("CI")):
+        pytest.skip("no Chromium, so no PDF and no link to it (tools/reader.py)")
+    soup = BeautifulSoup(built_html(f"lectures/{name}.html"), "html.parser")
+    menu = soup.select("div.dropdown-download-buttons a")
+    links = [a.get("href") for a in menu]
+    assert f"../_pdf/{name}.pdf" in links, f"download menu of {name}: {links}"
+    assert not soup.select("div.dropdown-download-buttons button[onclick*='print']"), \
+        "the theme's print-dialog entry is still in the menu beside the PDF"
+
+
+@pytest.mark.parametrize("name", LECTURES)
+def test_lecture_pdf_title_and_pages(built_html, lecture_pdf, name):
+    pdf = lecture_pdf(name)
+    title = BeautifulSoup(built_html(f"lectures/{name}.html"), "html.parser").title.get_text()
+    assert pdf_title(pdf) == title.strip(), f"{name}.pdf: title {pdf_title(pdf)!r}, page {title!r}"
+    pages = count_pdf_pages(pdf)
+    assert 1 < pages < 80, f"{name}.pdf: {pages} pages"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", LECTURES)
+def test_lecture_prints_whole(offline_page, site_url, lecture_pdf, name):
+    """In print media at the PDF's width: no sidebar, no code cut off, solutions shown,
+    figures within the page, and the PDF's page count matches the printed length."""
+    page = offline_page
+    page.goto(f"{site_url}/lectures/{name}.html", wait_until="load")
+    page.evaluate(PAGE_READY)
+    page.emulate_media(media="print")
+    page.set_viewport_size(A4_CONTENT_PX)
+    state = page.evaluate("""() => {
+        const shown = e => e && e.offsetParent !== null && e.getBoundingClientRect().height > 0;
+        const sol = [...document.querySelectorAll('.solution')];
+        return {
+            navigation: ['.bd-sidebar-primary', '.bd-sidebar-secondary', '.bd-header',
+                         '.bd-header-article', '.prev-next-area']
+                        .filter(s => shown(document.querySelector(s))),
+            solutions: sol.length,
+            hidden_solutions: sol.filter(s => ![...s.children].slice(1).every(shown))
+                                 .map(s => s.querySelector('.admonition-title').textContent),
+            wide_images: [...document.querySelectorAll('article img')]
+                         .filter(i => i.getBoundingClientRect().right > window.innerWidth + 1)
+                         .map(i => i.alt),
+            height: document.documentElement.scrollHeight,
+        };
+    }""")
+    wide = page.evaluate(WIDE_CODE)
+    assert not wide, f"{name}: code lines run off the printed page: {wide}"
+    assert not state["navigation"], f"{name}: printed with navigation: {state['navigation']}"
+    assert state["solutions"] >= 1, f"{name}: no exercise solution on the page"
+    assert not state["hidden_solutions"], f"{name}: solutions hidden in print: {state['hidden_solutions']}"
+    assert not state["wide_images"], f"{name}: figures wider than the page: {state['wide_images']}"
+    # Figures are kept whole, so pages end early: between 1x and 2x the continuous length.
+    estimate = state["height"] / A4_CONTENT_PX["height"]
+    pages = count_pdf_pages(lecture_pdf(name))
+    assert estimate * 0.9 <= pages <= estimate * 2 + 1, f"{name}: {pages} pages for ~{estimate:.1f}"
+    assert not page.errors and not page.outside_requests, (page.errors, page.outside_requests)

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from slides_pdf import READY, count_pdf_pages  # noqa: E402
+from pdf import READY, count_pdf_pages  # noqa: E402
 
 DECK = "slides/deep_learning.html"
 PDF = "slides/deep_learning.pdf"
@@ -122,6 +122,12 @@ def test_arrow_keys_walk_every_slide(offline_page, site_url, screenshot_dir):
     assert page.evaluate("Reveal.isLastSlide()")
     page.keyboard.press("ArrowRight")
     assert page.evaluate("Reveal.getSlidePastCount()") == total - 1, "moved past the last slide"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"Reveal.getSlidePastCount() === {total - 2}")
+    page.keyboard.press("Home")
+    page.wait_for_function("Reveal.isFirstSlide()")
+    page.keyboard.press("End")
+    page.wait_for_function("Reveal.isLastSlide()")
     assert page.locator(".slide-number").inner_text().replace(" ", "") == f"{total}/{total}"
     assert not overflowing, f"slides larger than the slide area: {overflowing}"
     broken = page.evaluate("""() => [...document.querySelectorAll('div.slides img')]
@@ -171,4 +177,12 @@ def test_speaker_view_shows_notes(offline_page, site_url, screenshot_dir):
     assert expected.split()[:5] == notes.inner_text().split()[:5]
     speaker.set_viewport_size({"width": 1280, "height": 720})
     speaker.screenshot(path=screenshot_dir / "slides-speaker-view.png")
+    # The speaker view follows the deck: the next slide's notes appear there.
+    page.keyboard.press("ArrowRight")
+    following = page.evaluate("Reveal.getSlideNotes()")
+    assert following and following != expected
+    speaker.wait_for_function(
+        "words => document.querySelector('.speaker-controls-notes .value').textContent"
+        ".split(/\\s+/).filter(Boolean).slice(0, 4).join(' ') === words",
+        arg=" ".join(following.split()[:4]))
     assert_clean(page)

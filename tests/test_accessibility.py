@@ -1,0 +1,220 @@
+"""Accessibility of the built site and the deck.
+
+- Every <img> has alt text that describes it: not empty, not its file name, not a path.
+- axe-core (npm, pinned in package-lock.json, installed by `make vendor`) finds no
+  WCAG 2 A or AA violation on any page of the site, nor on any slide of the deck.
+- The deck lets readers zoom (its viewport tag does not forbid it).
+
+Each axe run writes what it found to _build/accessibility/NAME.json, so a build's
+violations can be compared page by page with another build's.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from book import toc_entries  # noqa: E402
+from pages import site_pages  # noqa: E402
+from pdf import READY  # noqa: E402
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+REPORTS = ROOT / "_build" / "accessibility"
+DECK = "slides/deep_learning.html"
+TOC_PAGES = toc_entries(ROOT)
+# The pages Sphinx adds to those of the table of contents.
+SPHINX_PAGES = ["search", "genindex"]
+PAGES = TOC_PAGES + SPHINX_PAGES
+# jupyter-book's index.html only redirects to the root page: no content to check.
+REDIRECTS = ["index.html"]
+
+# --- alt text --------------------------------------------------------------------------
+
+IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp|bmp|tiff?|pdf)$", re.I)
+HASH = re.compile(r"^[0-9a-f]{16,}$", re.I)
+
+
+def alt_problem(img) -> str | None:
+    """Why an <img>'s alt text does not describe it (None when it does)."""
+    alt = (img.get("alt") or "").strip()
+    src = img.get("src") or ""
+    if not alt:
+        return "no alt text" if img.get("alt") is None else "empty alt text"
+    name = Path(alt.split("?")[0]).name
+    if alt in (src, Path(src).name) or IMAGE_FILE.search(alt) or HASH.match(Path(name).stem):
+        return f"alt is a file name: {alt!r}"
+    if " " not in alt and "/" in alt:
+        return f"alt is a path: {alt!r}"
+    return None
+
+
+def bad_images(html: str) -> list[str]:
+    """'src: problem' for every <img> of a page whose alt text does not describe it."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [f"{img.get('src')}: {why}" for img in soup.find_all("img")
+            if (why := alt_problem(img))]
+
+
+def test_alt_problem_catches_file_names_and_keeps_descriptions():
+    img = lambda **a: BeautifulSoup(  # noqa: E731
+        "<img " + " ".join(f'{k}="{v}"' for k, v in a.items()) + ">", "html.parser").img
+    src = "../_images/556e3796a1b2c3d4e5f60718293a4b5c6d7e8f90.png"
+    assert alt_problem(img(src=src)) == "no alt text"
+    assert alt_problem(img(src=src, alt=" ")) == "empty alt text"
+    assert alt_problem(img(src=src, alt=src)).startswith("alt is a file name")
+    assert alt_problem(img(src=src, alt="556e3796a1b2c3d4e5f60718293a4b5c6d7e8f90"))
+    assert alt_problem(img(src=src, alt="figure.svg"))
+    assert alt_problem(img(src=src, alt="_images/figure"))
+    assert alt_problem(img(src=src, alt="Validation loss against epoch for GD and Adam.")) is None
+    assert alt_problem(img(src="logo.png", alt="Colab")) is None
+
+
+@pytest.mark.parametrize("page", [p + ".html" for p in PAGES] + [DECK])
+def test_every_image_has_alt_text(built_html, page):
+    bad = bad_images(built_html(page))
+    assert not bad, f"{page}: {len(bad)} images without a description: {bad}"
+
+
+def test_the_alt_text_tests_cover_every_page(html_dir):
+    """A page added to the site (or a new Sphinx page) is not left out of the tests above."""
+    tested = {p + ".html" for p in PAGES} | {DECK}
+    pages = {p.relative_to(html_dir).as_posix() for p in site_pages(html_dir)}
+    assert pages - set(REDIRECTS) <= tested, f"pages not checked: {sorted(pages - tested)}"
+    for name in set(REDIRECTS) & pages:
+        assert 'http-equiv="Refresh"' in (html_dir / name).read_text(), f"{name} is not a redirect"
+
+
+# --- axe-core ----------------------------------------------------------------------------
+
+AXE_RUN = """async (context) => {
+    const result = await axe.run(context ? document.querySelector(context) : document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']},
+        resultTypes: ['violations'],
+    });
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
+                                  html: n.html.slice(0, 200)})),
+    }));
+}"""
+
+
+def axe(page, context: str | None = None) -> list[dict]:
+    """axe-core's WCAG 2 A and AA violations on the page as it is now."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: install the npm packages with `make vendor` (npm ci)")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(AXE_RUN, context)
+
+
+def record(name: str, violations: list[dict]) -> None:
+    """Keep what axe found (for comparing builds)."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / f"{name.replace('/', '-')}.json").write_text(json.dumps(violations, indent=1))
+
+
+def describe(violations: list[dict]) -> str:
+    return "; ".join(f"{v['id']} ({v['impact']}, {len(v['nodes'])}x: "
+                     f"{', '.join(n['target'] for n in v['nodes'][:4])}): {v['help']}"
+                     for v in violations)
+
+
+def open_book_page(page, url: str):
+    """Load a book page and wait for MathJax and the images."""
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("""async () => {
+        if (window.MathJax) {
+            while (!(MathJax.startup && MathJax.startup.promise))
+                await new Promise(r => setTimeout(r, 50));
+            await MathJax.startup.promise;
+        }
+        await document.fonts.ready;
+    }""")
+
+
+# Open what readers can open, as they do (a click): hidden cells (<details>) and the
+# exercise solutions (sphinx-togglebutton), which axe skips while they are collapsed.
+EXPAND = """async () => {
+    document.querySelectorAll('details:not([open]) > summary').forEach(s => s.click());
+    document.querySelectorAll('button.toggle-button.toggle-button-hidden').forEach(b => b.click());
+    await new Promise(r => setTimeout(r, 800));  // the theme's tab stops follow within 300 ms
+    return document.querySelectorAll('.toggle-hidden, details:not([open])').length;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_wcag_violation_on_the_page(offline_page, site_url, name):
+    page = offline_page
+    open_book_page(page, f"{site_url}/{name}.html")
+    violations = axe(page)
+    still_closed = page.evaluate(EXPAND)
+    assert not still_closed, f"{name}.html: {still_closed} dropdowns did not open on a click"
+    seen = {(v["id"], n["target"]) for v in violations for n in v["nodes"]}
+    for v in axe(page):
+        v["nodes"] = [n for n in v["nodes"] if (v["id"], n["target"]) not in seen]
+        if v["nodes"]:
+            violations.append({**v, "expanded": True})
+    record(name, violations)
+    assert not violations, f"{name}.html: {describe(violations)}"
+
+
+@pytest.mark.browser
+def test_axe_finds_no_wcag_violation_on_any_slide(offline_page, site_url):
+    page = offline_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{site_url}/{DECK}", wait_until="load")
+    total = page.evaluate(READY)
+    found, by_slide = {}, []
+    for i in range(total):
+        if i:
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(f"Reveal.getSlidePastCount() === {i}")
+        violations = axe(page)
+        by_slide.append({"slide": i + 1, "violations": violations})
+        if violations:
+            found[i + 1] = describe(violations)
+    record("slides-deep_learning", by_slide)
+    assert not found, f"slides with WCAG violations: {found}"
+    assert not page.outside_requests and not page.errors, (page.outside_requests, page.errors)
+
+
+# --- the deck can be zoomed ----------------------------------------------------------------
+
+def test_deck_viewport_allows_zoom(built_html):
+    soup = BeautifulSoup(built_html(DECK), "html.parser")
+    tags = soup.find_all("meta", attrs={"name": "viewport"})
+    assert len(tags) == 1, f"{len(tags)} viewport tags"
+    content = dict(part.strip().split("=", 1) for part in tags[0]["content"].split(",") if "=" in part)
+    assert content.get("user-scalable", "yes").strip() not in ("no", "0"), tags[0]
+    assert float(content.get("maximum-scale", "5")) >= 2, tags[0]
+    assert soup.html.get("lang"), "the deck's <html> has no lang"
+
+
+@pytest.mark.browser
+def test_deck_zooms_on_a_phone(browser, site_url):
+    """On a touch screen (where the viewport tag applies) the reader can zoom to 2x."""
+    context = browser.new_context(viewport={"width": 800, "height": 450},
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(site_url)
+                   else r.abort())
+        page.goto(f"{site_url}/{DECK}", wait_until="load")
+        page.evaluate(READY)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Emulation.setPageScaleFactor", {"pageScaleFactor": 2})
+        page.wait_for_timeout(300)
+        scale = page.evaluate("window.visualViewport.scale")
+        assert scale == pytest.approx(2), f"zoom refused: the page scale stayed at {scale}"
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("Reveal.getSlidePastCount() === 1")
+    finally:
+        context.close()
