@@ -4,8 +4,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 PAGE = "lectures/jax_nn.html"
-SUMMARY_COLUMNS = ["method", "runtime (s)", "speed-up vs Keras", "training MSE",
-                   "validation MSE", "excess over floor"]
+SUMMARY_COLUMNS = ["method", "η", "runtime (s)", "speed-up vs Keras", "training MSE",
+                   "validation MSE", "exact excess"]
 
 
 @pytest.fixture(scope="module")
@@ -51,21 +51,34 @@ def test_summary_table(soup):
     rows = [[td.get_text(strip=True) for td in tr.find_all("td")]
             for tr in table.select("tbody tr")]
     methods = [r[0] for r in rows]
-    assert len(rows) == 5, methods
+    assert len(rows) == 6, methods
     assert methods[0].startswith("Keras") and any("Adam" in m for m in methods)
-    assert any("vmap" in m for m in methods)
+    assert sum("vmap" in m for m in methods) == 2, methods
     for row in rows:
-        runtime, speedup, *errors = map(float, row[1:])
-        assert runtime > 0 and speedup > 0 and all(e >= 0 for e in errors[:2]), row
-    assert float(rows[0][2]) == 1.0, "Keras's speed-up over itself must be 1"
+        η, runtime, speedup, *errors = map(float, row[1:])
+        assert η > 0 and runtime > 0 and speedup > 0 and all(e > 0 for e in errors), row
+    assert float(rows[0][3]) == 1.0, "Keras's speed-up over itself must be 1"
 
 
 def test_plots_and_seed_table(soup):
     images = soup.select("div.cell_output img")
-    assert len(images) >= 5, f"expected at least 5 figures, found {len(images)}"
+    assert len(images) >= 6, f"expected at least 6 figures, found {len(images)}"
     assert all(img.get("src", "").endswith(".png") for img in images)
-    headers = [th.get_text(strip=True) for th in soup.select("table.dataframe th")]
+    headers = [th.get_text(strip=True) for th in soup.select("table th")]
     assert "median" in headers and "90%" in headers
+
+
+def test_figures_have_alt_text(soup):
+    for img in soup.select("div.cell_output img"):
+        alt = img.get("alt", "")
+        assert len(alt.split()) >= 8 and not alt.endswith(".png"), (img.get("src"), alt)
+
+
+def test_measured_figures_are_glued(soup):
+    """The prose states this build's numbers: no glue role is left unresolved."""
+    text = soup.get_text()
+    assert "{glue" not in text and "glue:text" not in text
+    assert "more than ten times" not in text
 
 
 def test_links_slides_and_device(soup):
@@ -90,3 +103,21 @@ def test_solution_dropdown_opens(offline_page, site_url, screenshot_dir):
     page.screenshot(path=str(screenshot_dir / "jax_nn-solution-open.png"))
     assert page.outside_requests == [], page.outside_requests
     assert page.errors == [], page.errors
+
+
+def test_runs_with_config_changed(execute_lecture):
+    """A reader's smaller Config runs the page with every hidden check holding."""
+    nb = execute_lecture("jax_nn", epochs=300, num_seeds=12, num_tune_seeds=2,
+                         η_grid=(0.03, 0.1, 0.3), quad_points=801)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "on 12 seeds" in text or "of 12 seeds" in text, text[-2000:]
+
+
+def test_bad_config_fails_at_once_naming_the_field(execute_lecture):
+    from nbclient.exceptions import CellExecutionError
+    with pytest.raises(CellExecutionError) as error:
+        execute_lecture("jax_nn", num_seeds=3)
+    message = str(error.value)
+    assert "Config.num_seeds = 3" in message and "at least 10" in message, message[-1000:]
+    assert "check_config(config)" in message
