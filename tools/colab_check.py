@@ -144,8 +144,10 @@ def installed(venv: Path) -> dict[str, str]:
 # ---------------------------------------------------------------- one notebook
 
 PROBE = """\
-import importlib.metadata as _m, json as _j, sys as _s
+import importlib.metadata as _m, json as _j, resource as _r, sys as _s
+_u, _c = _r.getrusage(_r.RUSAGE_SELF), _r.getrusage(_r.RUSAGE_CHILDREN)
 print(_j.dumps({"colab": "google.colab" in _s.modules,
+                "cpu_s": _u.ru_utime + _u.ru_stime, "pip_cpu_s": _c.ru_utime + _c.ru_stime,
                 "versions": {_p: _m.version(_p) for _p in %r},
                 "loaded": {_k: getattr(_s.modules[_k], "__version__", None)
                            for _k in ("jax", "numpy") if _k in _s.modules}}))
@@ -216,12 +218,14 @@ def execute(path: Path, overlay: Path, workdir: Path) -> dict:
                                                f"wrote to stderr: {lines[0][:160]}")
                         break
             result["seconds"] = round(time.perf_counter() - start, 1)
-            if is_install:
+            if not result["errors"]:
                 probe = nbformat.v4.new_code_cell(PROBE % (sorted(pins),))
                 nb.cells.append(probe)
                 client.execute_cell(probe, len(nb.cells) - 1)
                 text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
                 state = json.loads(text.strip().splitlines()[-1])
+                result["kernel_cpu_s"] = round(state["cpu_s"], 1)
+                result["pip_cpu_s"] = round(state["pip_cpu_s"], 1)
                 if not state["colab"]:
                     result["errors"].append("google.colab is not loaded: the install cell "
                                             "did not take its Colab branch")
@@ -325,7 +329,9 @@ def run_all(paths: list[Path], jobs: int) -> list[dict]:
 def _line(r: dict) -> str:
     install = f"install cell {r['install_s']:5.1f} s, " if r.get("install_s") is not None else ""
     return (f"{'ok  ' if r['ok'] else 'FAIL'}  {r['notebook']:<48} {install}"
-            f"total {r['seconds']:6.1f} s")
+            f"total {r['seconds']:6.1f} s"
+            + (f" (CPU: kernel {r['kernel_cpu_s']:.0f} s, pip {r['pip_cpu_s']:.0f} s)"
+               if "kernel_cpu_s" in r else ""))
 
 
 def default_jobs() -> int:
