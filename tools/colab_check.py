@@ -60,7 +60,7 @@ PIN = re.compile(r'"([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?==([\w.+\-]+)"')
 # pip's complaint about this machine's own local index folders: not the notebook's doing.
 LOCAL_PIP = re.compile(r"^WARNING: Location 'file:.*' is ignored")
 # Variables of the runner's environment that must not reach the Colab kernel.
-DROP_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR",
+DROP_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR",
             "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLBACKEND", "PYTEST_CURRENT_TEST")
 
 
@@ -96,9 +96,12 @@ def site_packages(venv: Path) -> Path:
     return venv / "lib" / f"python{PYTHON}" / "site-packages"
 
 
+VENV_RECIPE = "uv sync --compile-bytecode; stub copied"   # change to force a rebuild
+
+
 def runtime_key() -> str:
-    """Changes when the runtime list or the stub changes: then the venv is rebuilt."""
-    h = hashlib.sha256(RUNTIME.read_bytes())
+    """Changes when the runtime list, the stub or the recipe changes: then the venv is rebuilt."""
+    h = hashlib.sha256(VENV_RECIPE.encode() + RUNTIME.read_bytes())
     for f in sorted(STUB.rglob("*.py")):
         h.update(str(f.relative_to(STUB)).encode() + f.read_bytes())
     return h.hexdigest()
@@ -115,7 +118,7 @@ def ensure_venv(python: str) -> None:
     t = time.time()
     shutil.rmtree(VENV, ignore_errors=True)
     subprocess.run([uv(), "venv", "--quiet", "--python", python, str(VENV)], check=True)
-    subprocess.run([uv(), "pip", "sync", "--quiet", str(RUNTIME)], check=True,
+    subprocess.run([uv(), "pip", "sync", "--quiet", "--compile-bytecode", str(RUNTIME)], check=True,
                    env={**os.environ, "VIRTUAL_ENV": str(VENV)})
     shutil.copytree(STUB, site_packages(VENV), dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -159,7 +162,7 @@ def _first_line(source: str) -> str:
     return line.strip()[:70]
 
 
-def execute(path: Path, overlay: Path, workdir: Path) -> dict:
+def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
     """Run one notebook in a fresh Colab-like kernel; a dict for the report."""
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
@@ -184,14 +187,17 @@ def execute(path: Path, overlay: Path, workdir: Path) -> dict:
     client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT, allow_errors=False,
                             resources={"metadata": {"path": str(workdir / "content")}})
     (workdir / "content").mkdir(exist_ok=True)
-    result = {"notebook": _rel(path), "ok": True, "errors": [], "notes": [],
+    result = {"notebook": _rel(path), "name": r_name(path), "ok": True, "errors": [], "notes": [],
               "install_s": None, "seconds": None}
     head = nb.cells[0] if nb.cells and nb.cells[0].cell_type == "code" else None
     is_install = head is not None and 'if "google.colab" in sys.modules:' in head.source
     pins = dict(PIN.findall(head.source)) if is_install else {}
     start = time.perf_counter()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log_file = open(log, "w")
     try:
-        with client.setup_kernel():
+        # cleanup_kc: shut the kernel down afterwards (nbclient keeps a kernel it did not start)
+        with client.setup_kernel(cleanup_kc=True, stdout=log_file, stderr=subprocess.STDOUT):
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -237,12 +243,21 @@ def execute(path: Path, overlay: Path, workdir: Path) -> dict:
                 for mod, version in state["loaded"].items():
                     result[f"{mod}_loaded"] = version
     except DeadKernelError as e:
-        result["errors"].append(f"the kernel died: {e}")
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+        result["errors"].append(f"the kernel died: {e} (its log ends: {' | '.join(tail)})")
     except Exception as e:  # the kernel did not start, or the probe failed
         result["errors"].append(f"{type(e).__name__}: {e}")
+    finally:
+        log_file.close()
     result["seconds"] = result["seconds"] or round(time.perf_counter() - start, 1)
     result["ok"] = not result["errors"]
     return result
+
+
+def r_name(path: Path) -> str:
+    """NAME.ipynb or exercises/NAME.ipynb: a notebook's name in the report."""
+    path = Path(path)
+    return f"{EXERCISES}/{path.name}" if path.parent.name == EXERCISES else path.name
 
 
 def _rel(path: Path) -> str:
@@ -277,12 +292,18 @@ def colab_has() -> set[str]:
     return set(COLAB_HAS)
 
 
+def install_source(path: Path) -> str:
+    """The source of a notebook's first cell (its install cell)."""
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    return "".join(cells[0]["source"]) if cells else ""
+
+
 def plan(paths: list[Path]) -> list[list[Path]]:
     """Chains of notebooks that share an overlay: a lecture's full notebook, then its
     exercises-only one; longest (by the last report, else by size) first."""
-    chains: dict[str, list[Path]] = {}
+    chains: dict[tuple, list[Path]] = {}
     for p in sorted(paths, key=lambda p: (p.parent.name == EXERCISES, p.name)):
-        chains.setdefault(p.stem, []).append(p)
+        chains.setdefault((p.stem, install_source(p)), []).append(p)
     last = {}
     if (WORK / "report.json").is_file():
         last = {r["notebook"]: r.get("seconds") or 0
@@ -306,11 +327,11 @@ def run_all(paths: list[Path], jobs: int) -> list[dict]:
                 chain = todo.get_nowait()
             except queue.Empty:
                 return
-            overlay = WORK / "overlays" / chain[0].stem
+            overlay = WORK / "overlays" / r_name(chain[0]).replace("/", "-")
             make_overlay(overlay)
             for i, path in enumerate(chain):
                 workdir = Path(tempfile.mkdtemp(prefix=f"{path.stem}-", dir=WORK))
-                r = execute(path, overlay, workdir)
+                r = execute(path, overlay, workdir, WORK / "logs" / f"{r_name(path)}.log")
                 if i == 0:
                     check_replaced(r, overlay, has)
                 shutil.rmtree(workdir, ignore_errors=True)
