@@ -22,7 +22,10 @@ error), when its install cell did not install the pins it lists, or when pip had
 replace a package Colab has loaded at start-up (tools/notebooks.py COLAB_HAS: in Colab
 that needs a runtime restart, which the notebook does not ask for). The runtime's
 packages the install cell replaced and any text a cell wrote to stderr are reported as
-notes. Notebooks run in parallel, one per core (at most `--jobs`).
+notes. Notebooks run in parallel, one per core (at most `--jobs`). The kernels share
+JAX's persistent compilation cache (`_build/colab/jax-cache`, emptied when the venv is
+rebuilt; `--no-jax-cache` to compile everything afresh): a lecture's two notebooks
+compile the same functions, and a later run reuses them. It saves compilation only.
 
 The kernels are driven by nbclient from the book's own environment, so the runner's
 packages (nbclient, nbformat, jupyter_client) stay out of the kernel's view.
@@ -53,6 +56,8 @@ STUB = COLAB / "stub"                     # google.colab and the kernel launcher
 VENV = COLAB / ".venv"                    # the Colab-like venv, cached between runs
 WORK = ROOT / "_build" / "colab"          # overlays, working folders, the report
 NOTEBOOKS = ROOT / "_build" / "html" / "_notebooks"
+JAX_CACHE = WORK / "jax-cache"            # JAX's persistent compilation cache (--no-jax-cache)
+JAX_CACHE_ON = True
 EXERCISES = "exercises"
 PYTHON = "3.13"                           # Colab's Python
 CELL_TIMEOUT = 900                        # seconds a cell may run
@@ -122,6 +127,7 @@ def ensure_venv(python: str) -> None:
                    env={**os.environ, "VIRTUAL_ENV": str(VENV)})
     shutil.copytree(STUB, site_packages(VENV), dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.rmtree(JAX_CACHE, ignore_errors=True)         # compiled for the old runtime
     stamp.write_text(key)
     print(f"colab-check: venv ready in {time.time() - t:.0f} s", flush=True)
 
@@ -178,6 +184,11 @@ def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
     env["PATH"] = f"{overlay / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["IPYTHONDIR"] = str(workdir / "ipython")        # no user profile, as in a fresh Colab
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"          # ipykernel's debugger: no start-up banner
+    if JAX_CACHE_ON:
+        # XLA's compiled programs, shared by the notebooks (a lecture's two flavours compile
+        # the same functions) and kept between runs; only compilation is saved, no result.
+        env["JAX_COMPILATION_CACHE_DIR"] = str(JAX_CACHE)
+        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [str(overlay / "bin" / "python"), "-m", "colab_kernel_launcher",
                  "-f", "{connection_file}"],
@@ -370,7 +381,11 @@ def main(argv=None) -> int:
                         help="notebooks executed at once (default: one per core)")
     parser.add_argument("--report", type=Path, default=WORK / "report.json",
                         help="where to write the results as JSON")
+    parser.add_argument("--no-jax-cache", action="store_true",
+                        help="compile every function afresh (no JAX compilation cache)")
     args = parser.parse_args(argv)
+    global JAX_CACHE_ON
+    JAX_CACHE_ON = not args.no_jax_cache
 
     python = find_python()
     if not python:
