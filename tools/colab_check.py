@@ -237,6 +237,7 @@ def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
             result["seconds"] = round(time.perf_counter() - start, 1)
             if not result["errors"]:
                 probe = nbformat.v4.new_code_cell(PROBE % (sorted(pins),))
+                probe.id = "colab-check-probe"
                 nb.cells.append(probe)
                 client.execute_cell(probe, len(nb.cells) - 1)
                 text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
@@ -260,6 +261,10 @@ def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
         result["errors"].append(f"{type(e).__name__}: {e}")
     finally:
         log_file.close()
+        nb.cells = [c for c in nb.cells if c.get("id") != "colab-check-probe"]
+        out = WORK / "executed" / r_name(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out)                          # with its outputs, to look into
     result["seconds"] = result["seconds"] or round(time.perf_counter() - start, 1)
     result["ok"] = not result["errors"]
     return result
