@@ -11,7 +11,8 @@ CACHE  := $(BUILD)/.jupyter_cache
 VENDOR := $(BUILD)/vendor/_static
 PORT   ?= 8000
 
-.PHONY: html book slides slides-pdf pdf print-lectures notebooks test lint bench serve clean lock env vendor
+.PHONY: html book slides slides-pdf pdf print-lectures notebooks test lint bench serve clean lock env vendor \
+	colab-check colab-lock
 
 ## env: the virtual environment, installed from requirements.txt (exact pins)
 env: $(VENV)/.installed
@@ -76,7 +77,24 @@ print-lectures:
 notebooks: env
 	$(BIN)/python tools/notebooks.py --out $(HTML)/_notebooks --executed $(BUILD)/jupyter_execute
 
+## colab-check: execute every generated notebook, full (install cell first) and
+## exercises-only, in a venv that mirrors Colab's runtime (Python 3.13, colab/runtime.txt,
+## google.colab importable); skipped with a message where no Python 3.13 is found.
+## `make test` runs it too, through tests/test_colab.py.
+colab-check: notebooks
+	$(BIN)/python tools/colab_check.py
+
+## colab-lock: re-resolve colab/runtime.txt from Colab's pins in colab/runtime.in
+# (the header of runtime.in, with the list's source and date, heads runtime.txt too)
+colab-lock: env
+	@mkdir -p $(BUILD)
+	$(BIN)/uv pip compile --quiet --no-header --python-version 3.13 colab/runtime.in -o $(BUILD)/colab-runtime.txt
+	{ sed '/^[^#]/,$$d' colab/runtime.in; echo "#"; \
+	  echo "# Resolved from colab/runtime.in by \`make colab-lock\`: edit runtime.in, not this file."; \
+	  cat $(BUILD)/colab-runtime.txt; } > colab/runtime.txt
+
 ## test: build everything, then run the test suite over the build output
+## (the Colab-runtime check included: tests/test_colab.py)
 test: html
 	$(BIN)/python -m pytest tests
 

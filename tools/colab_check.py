@@ -1,0 +1,430 @@
+"""Execute the generated notebooks in a runtime that mirrors Colab's.
+
+`make colab-check` runs this. It needs a Python 3.13 (Colab's): on PATH, or among
+pyenv's installed versions. Where there is none it says so and exits 0 (skipped).
+
+1. A venv, `colab/.venv`, from `colab/runtime.txt` (Colab's preinstalled packages at
+   Colab's versions, resolved from `colab/runtime.in`), plus `colab/stub`: a tiny
+   `google.colab` and a kernel launcher that imports it first, as Colab's kernel does.
+   It is kept between runs and rebuilt when the list or the stub changes.
+2. Every full notebook (`_build/html/_notebooks/NAME.ipynb`) runs in a fresh kernel,
+   from its install cell on. The install cell sees `google.colab` and takes its Colab
+   branch: pip installs the book's pins from the package index, as in Colab. So that
+   the Colab venv stays as Colab has it, each lecture gets its own overlay venv that
+   sees the Colab venv's packages (a `.pth` file); pip installs into the overlay and
+   leaves the Colab venv alone ("outside environment").
+3. Then the exercises-only notebook (`.../exercises/NAME.ipynb`) runs top to bottom in
+   a fresh kernel on the same overlay (its install cell is the same cell, so it finds
+   its packages installed): no solution is there, so a later cell that needs one fails.
+
+A notebook fails when a cell raises (the report names the notebook, the cell and the
+error), when its install cell did not install the pins it lists, or when pip had to
+replace a package Colab has loaded at start-up (tools/notebooks.py COLAB_HAS: in Colab
+that needs a runtime restart, which the notebook does not ask for). The runtime's
+packages the install cell replaced and any text a cell wrote to stderr are reported as
+notes. Notebooks run in parallel, one per core (at most `--jobs`). The kernels share
+JAX's persistent compilation cache (`_build/colab/jax-cache`, emptied when the venv is
+rebuilt; `--no-jax-cache` to compile everything afresh): a lecture's two notebooks
+compile the same functions, and a later run reuses them. It saves compilation only.
+
+The kernels are driven by nbclient from the book's own environment, so the runner's
+packages (nbclient, nbformat, jupyter_client) stay out of the kernel's view.
+
+Usage: python tools/colab_check.py [--jobs N] [--report FILE.json] [NOTEBOOK.ipynb ...]
+       (default: every notebook under _build/html/_notebooks)
+"""
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COLAB = ROOT / "colab"
+RUNTIME = COLAB / "runtime.txt"           # the lock of Colab's runtime (Python 3.13)
+STUB = COLAB / "stub"                     # google.colab and the kernel launcher
+VENV = COLAB / ".venv"                    # the Colab-like venv, cached between runs
+WORK = ROOT / "_build" / "colab"          # overlays, working folders, the report
+NOTEBOOKS = ROOT / "_build" / "html" / "_notebooks"
+JAX_CACHE = WORK / "jax-cache"            # JAX's persistent compilation cache (--no-jax-cache)
+JAX_CACHE_ON = True
+EXERCISES = "exercises"
+PYTHON = "3.13"                           # Colab's Python
+CELL_TIMEOUT = 900                        # seconds a cell may run
+PIN = re.compile(r'"([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?==([\w.+\-]+)"')
+# pip's complaint about this machine's own local index folders: not the notebook's doing.
+LOCAL_PIP = re.compile(r"^WARNING: Location 'file:.*' is ignored")
+# Variables of the runner's environment that must not reach the Colab kernel.
+DROP_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR",
+            "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLBACKEND", "PYTEST_CURRENT_TEST")
+
+
+def find_python() -> str | None:
+    """A working Python 3.13: on PATH, else among pyenv's installed versions (a pyenv
+    shim of a version that is not active is on PATH but fails, so each is tried)."""
+    def works(p):
+        try:
+            out = subprocess.run([p, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                 capture_output=True, text=True, timeout=30)
+        except OSError:
+            return False
+        return out.returncode == 0 and out.stdout.strip() == PYTHON
+    candidates = [shutil.which(c) for c in (f"python{PYTHON}", "python3", "python")]
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        root = ""
+    root = root or str(Path.home() / ".pyenv")
+    candidates += sorted(glob.glob(f"{root}/versions/{PYTHON}*/bin/python{PYTHON}"), reverse=True)
+    return next((p for p in candidates if p and works(p)), None)
+
+
+def uv() -> str:
+    local = ROOT / ".venv" / "bin" / "uv"
+    found = str(local) if local.is_file() else shutil.which("uv")
+    if not found:
+        sys.exit("colab-check: uv not found: run `make env` first")
+    return found
+
+
+def site_packages(venv: Path) -> Path:
+    return venv / "lib" / f"python{PYTHON}" / "site-packages"
+
+
+VENV_RECIPE = "uv sync --compile-bytecode; stub copied"   # change to force a rebuild
+
+
+def runtime_key() -> str:
+    """Changes when the runtime list, the stub or the recipe changes: then the venv is rebuilt."""
+    h = hashlib.sha256(VENV_RECIPE.encode() + RUNTIME.read_bytes())
+    for f in sorted(STUB.rglob("*.py")):
+        h.update(str(f.relative_to(STUB)).encode() + f.read_bytes())
+    return h.hexdigest()
+
+
+def ensure_venv(python: str) -> None:
+    """Build colab/.venv from colab/runtime.txt and the stub, unless it is up to date."""
+    stamp = VENV / ".runtime-key"
+    key = runtime_key()
+    if stamp.is_file() and stamp.read_text() == key and (VENV / "bin" / "python").exists():
+        return
+    print(f"colab-check: building {VENV.relative_to(ROOT)} from {RUNTIME.relative_to(ROOT)} "
+          f"with {python}", flush=True)
+    t = time.time()
+    shutil.rmtree(VENV, ignore_errors=True)
+    subprocess.run([uv(), "venv", "--quiet", "--python", python, str(VENV)], check=True)
+    subprocess.run([uv(), "pip", "sync", "--quiet", "--compile-bytecode", str(RUNTIME)], check=True,
+                   env={**os.environ, "VIRTUAL_ENV": str(VENV)})
+    shutil.copytree(STUB, site_packages(VENV), dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.rmtree(JAX_CACHE, ignore_errors=True)         # compiled for the old runtime
+    stamp.write_text(key)
+    print(f"colab-check: venv ready in {time.time() - t:.0f} s", flush=True)
+
+
+def make_overlay(path: Path) -> None:
+    """An empty venv on Colab's Python that also sees the Colab venv's packages."""
+    shutil.rmtree(path, ignore_errors=True)
+    subprocess.run([uv(), "venv", "--quiet", "--python", str(VENV / "bin" / "python"), str(path)],
+                   check=True)
+    (site_packages(path) / "colab_runtime.pth").write_text(
+        f"import site; site.addsitedir({str(site_packages(VENV))!r})\n")
+
+
+def installed(venv: Path) -> dict[str, str]:
+    """Normalized name -> version of the distributions installed in this venv alone."""
+    out = {}
+    for d in site_packages(venv).glob("*.dist-info"):
+        name, _, version = d.name[:-len(".dist-info")].partition("-")
+        out[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return out
+
+
+# ---------------------------------------------------------------- one notebook
+
+PROBE = """\
+import importlib.metadata as _m, json as _j, resource as _r, sys as _s
+_u, _c = _r.getrusage(_r.RUSAGE_SELF), _r.getrusage(_r.RUSAGE_CHILDREN)
+print(_j.dumps({"colab": "google.colab" in _s.modules,
+                "cpu_s": _u.ru_utime + _u.ru_stime, "pip_cpu_s": _c.ru_utime + _c.ru_stime,
+                "versions": {_p: _m.version(_p) for _p in %r},
+                "loaded": {_k: getattr(_s.modules[_k], "__version__", None)
+                           for _k in ("jax", "numpy") if _k in _s.modules}}))
+"""
+
+
+def _first_line(source: str) -> str:
+    line = next((x for x in source.splitlines() if x.strip() and not x.startswith("#")), "")
+    return line.strip()[:70]
+
+
+def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
+    """Run one notebook in a fresh Colab-like kernel; a dict for the report."""
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    workdir.mkdir(parents=True, exist_ok=True)
+    spec = workdir / "kernels" / "colab"
+    spec.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in DROP_ENV}
+    env["PATH"] = f"{overlay / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["IPYTHONDIR"] = str(workdir / "ipython")        # no user profile, as in a fresh Colab
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"          # ipykernel's debugger: no start-up banner
+    if JAX_CACHE_ON:
+        # XLA's compiled programs, shared by the notebooks (a lecture's two flavours compile
+        # the same functions) and kept between runs; only compilation is saved, no result.
+        env["JAX_COMPILATION_CACHE_DIR"] = str(JAX_CACHE)
+        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(overlay / "bin" / "python"), "-m", "colab_kernel_launcher",
+                 "-f", "{connection_file}"],
+        "display_name": "Python 3 (Colab-like)", "language": "python", "env": env}))
+    km = KernelManager(kernel_name="colab",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
+    client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT, allow_errors=False,
+                            resources={"metadata": {"path": str(workdir / "content")}})
+    (workdir / "content").mkdir(exist_ok=True)
+    result = {"notebook": _rel(path), "name": r_name(path), "ok": True, "errors": [], "notes": [],
+              "install_s": None, "seconds": None}
+    head = nb.cells[0] if nb.cells and nb.cells[0].cell_type == "code" else None
+    is_install = head is not None and 'if "google.colab" in sys.modules:' in head.source
+    pins = dict(PIN.findall(head.source)) if is_install else {}
+    start = time.perf_counter()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log_file = open(log, "w")
+    try:
+        # cleanup_kc: shut the kernel down afterwards (nbclient keeps a kernel it did not start)
+        with client.setup_kernel(cleanup_kc=True, stdout=log_file, stderr=subprocess.STDOUT):
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                t = time.perf_counter()
+                try:
+                    client.execute_cell(cell, index)
+                except CellExecutionError as e:
+                    result["errors"].append(
+                        f"cell {index} ({_first_line(cell.source)!r}): "
+                        f"{e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''}".rstrip())
+                    break
+                except CellTimeoutError:
+                    result["errors"].append(f"cell {index} ({_first_line(cell.source)!r}): "
+                                            f"ran past {CELL_TIMEOUT} s")
+                    break
+                finally:
+                    if index == 0 and is_install:
+                        result["install_s"] = round(time.perf_counter() - t, 1)
+                for out in cell.outputs:
+                    lines = [x for x in out.get("text", "").splitlines()
+                             if x.strip() and not LOCAL_PIP.search(x)]
+                    if out.get("name") == "stderr" and lines:
+                        result["notes"].append(f"cell {index} ({_first_line(cell.source)!r}) "
+                                               f"wrote to stderr: {lines[0][:160]}")
+                        break
+            result["seconds"] = round(time.perf_counter() - start, 1)
+            if not result["errors"]:
+                probe = nbformat.v4.new_code_cell(PROBE % (sorted(pins),))
+                probe.id = "colab-check-probe"
+                nb.cells.append(probe)
+                client.execute_cell(probe, len(nb.cells) - 1)
+                text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
+                state = json.loads(text.strip().splitlines()[-1])
+                result["kernel_cpu_s"] = round(state["cpu_s"], 1)
+                result["pip_cpu_s"] = round(state["pip_cpu_s"], 1)
+                if not state["colab"]:
+                    result["errors"].append("google.colab is not loaded: the install cell "
+                                            "did not take its Colab branch")
+                for name, version in pins.items():
+                    got = state["versions"].get(name)
+                    if got != version:
+                        result["errors"].append(f"cell 0 (install): {name}=={version} is listed, "
+                                                f"but {name} {got} is installed")
+                for mod, version in state["loaded"].items():
+                    result[f"{mod}_loaded"] = version
+    except DeadKernelError as e:
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+        result["errors"].append(f"the kernel died: {e} (its log ends: {' | '.join(tail)})")
+    except Exception as e:  # the kernel did not start, or the probe failed
+        result["errors"].append(f"{type(e).__name__}: {e}")
+    finally:
+        log_file.close()
+        nb.cells = [c for c in nb.cells if c.get("id") != "colab-check-probe"]
+        out = WORK / "executed" / r_name(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out)                          # with its outputs, to look into
+    result["seconds"] = result["seconds"] or round(time.perf_counter() - start, 1)
+    result["ok"] = not result["errors"]
+    return result
+
+
+def r_name(path: Path) -> str:
+    """NAME.ipynb or exercises/NAME.ipynb: a notebook's name in the report."""
+    path = Path(path)
+    return f"{EXERCISES}/{path.name}" if path.parent.name == EXERCISES else path.name
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def check_replaced(result: dict, overlay: Path, colab_has: set[str]) -> None:
+    """Note the runtime's packages that pip replaced; fail for those Colab has loaded."""
+    base = installed(VENV)
+    for name, version in sorted(installed(overlay).items()):
+        if name in base and base[name] != version:
+            line = f"the install cell replaced Colab's {name} {base[name]} by {version}"
+            if name in colab_has:
+                result["errors"].append(f"cell 0 (install): {line}; Colab has {name} loaded "
+                                        "at start-up, so the notebook would need a runtime restart")
+            else:
+                result["notes"].append(line)
+    result["ok"] = not result["errors"]
+
+
+# ---------------------------------------------------------------- all notebooks
+
+def colab_has() -> set[str]:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from notebooks import COLAB_HAS
+    except ImportError:  # the generator is not importable here: use its list as documented
+        COLAB_HAS = {"numpy", "scipy", "matplotlib", "pandas", "ipykernel"}
+    return set(COLAB_HAS)
+
+
+def install_source(path: Path) -> str:
+    """The source of a notebook's first cell (its install cell)."""
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    return "".join(cells[0]["source"]) if cells else ""
+
+
+def plan(paths: list[Path]) -> list[list[Path]]:
+    """Chains of notebooks that share an overlay: a lecture's full notebook, then its
+    exercises-only one; longest (by the last report, else by size) first."""
+    chains: dict[tuple, list[Path]] = {}
+    for p in sorted(paths, key=lambda p: (p.parent.name == EXERCISES, p.name)):
+        chains.setdefault((p.stem, install_source(p)), []).append(p)
+    last = {}
+    if (WORK / "report.json").is_file():
+        last = {r["notebook"]: r.get("seconds") or 0
+                for r in json.loads((WORK / "report.json").read_text()).get("results", [])}
+    cost = lambda c: sum(last.get(_rel(p), p.stat().st_size / 1e3) for p in c)  # noqa: E731
+    return sorted(chains.values(), key=cost, reverse=True)
+
+
+def run_all(paths: list[Path], jobs: int) -> list[dict]:
+    """Execute the notebooks, `jobs` at a time; an exercises-only notebook starts once
+    its lecture's full notebook has installed the packages (same overlay)."""
+    has = colab_has()
+    todo: queue.Queue = queue.Queue()
+    for chain in plan(paths):
+        todo.put(chain)
+    results, lock = [], threading.Lock()
+
+    def worker():
+        while True:
+            try:
+                chain = todo.get_nowait()
+            except queue.Empty:
+                return
+            overlay = WORK / "overlays" / r_name(chain[0]).replace("/", "-")
+            make_overlay(overlay)
+            for i, path in enumerate(chain):
+                workdir = Path(tempfile.mkdtemp(prefix=f"{path.stem}-", dir=WORK))
+                r = execute(path, overlay, workdir, WORK / "logs" / f"{r_name(path)}.log")
+                if i == 0:
+                    check_replaced(r, overlay, has)
+                shutil.rmtree(workdir, ignore_errors=True)
+                with lock:
+                    results.append(r)
+                    print(_line(r), flush=True)
+
+    threads = [threading.Thread(target=worker) for _ in range(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results, key=lambda r: r["notebook"])
+
+
+def _line(r: dict) -> str:
+    install = f"install cell {r['install_s']:5.1f} s, " if r.get("install_s") is not None else ""
+    return (f"{'ok  ' if r['ok'] else 'FAIL'}  {r['notebook']:<48} {install}"
+            f"total {r['seconds']:6.1f} s"
+            + (f" (CPU: kernel {r['kernel_cpu_s']:.0f} s, pip {r['pip_cpu_s']:.0f} s)"
+               if "kernel_cpu_s" in r else ""))
+
+
+def default_jobs() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="notebooks executed at once (default: one per core)")
+    parser.add_argument("--report", type=Path, default=WORK / "report.json",
+                        help="where to write the results as JSON")
+    parser.add_argument("--no-jax-cache", action="store_true",
+                        help="compile every function afresh (no JAX compilation cache)")
+    args = parser.parse_args(argv)
+    global JAX_CACHE_ON
+    JAX_CACHE_ON = not args.no_jax_cache
+
+    python = find_python()
+    if not python:
+        print(f"colab-check: skipped: no Python {PYTHON} (Colab's) on PATH or among pyenv's "
+              f"versions; install one (e.g. `pyenv install {PYTHON}`) to run the Colab-runtime check")
+        return 0
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb")) + \
+        sorted((NOTEBOOKS / EXERCISES).glob("*.ipynb"))
+    if not paths:
+        print(f"colab-check: no notebooks in {_rel(NOTEBOOKS)}: run `make notebooks` first",
+              file=sys.stderr)
+        return 1
+    ensure_venv(python)
+    WORK.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, min(args.jobs, len(paths)))
+    print(f"colab-check: {len(paths)} notebooks, {jobs} at a time, Python {PYTHON} "
+          f"with {RUNTIME.relative_to(ROOT)}", flush=True)
+    t = time.time()
+    results = run_all([p.resolve() for p in paths], jobs)
+    wall = round(time.time() - t, 1)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps({"python": python, "jobs": jobs, "wall_s": wall,
+                                       "results": results}, indent=1) + "\n")
+    failed = [r for r in results if not r["ok"]]
+    for r in results:
+        for note in r["notes"]:
+            print(f"note: {r['notebook']}: {note}")
+    for r in failed:
+        for error in r["errors"]:
+            print(f"error: {r['notebook']}: {error}", file=sys.stderr)
+    print(f"colab-check: {len(results) - len(failed)} passed, {len(failed)} failed "
+          f"in {wall:.0f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
