@@ -85,7 +85,8 @@ def write_notebooks(app, exception):
             notebooks.build(Path(app.outdir) / FOLDER, executed=Path(app.outdir).parent / "jupyter_execute",
                             root=Path(app.srcdir))
         except notebooks.NotebookError as error:
-            atexit.register(lambda: print(f"\nerror: {error}", file=sys.stderr, flush=True))
+            message = f"\nerror: {error}"  # `error` is unbound once the except block ends
+            atexit.register(lambda: print(message, file=sys.stderr, flush=True))
             raise SystemExit(1) from None  # a short message, no crash banner
 
 

@@ -11,7 +11,7 @@ jupytext reads the MyST file into cells. The markdown keeps what Colab renders
 - directives: `{include}`, `{admonition}` and `{note}`/`{warning}`/`{tip}`/`{important}`,
   `{exercise-start}`/`{exercise-end}` (numbered N.k as on the site) and
   `{solution-start}`/`{solution-end}`;
-- roles: `{ref}` and `{glue:text}` (the value this build glued, read from the executed
+- roles: `{ref}`, `{doc}` (the other lecture's title) and `{glue:text}` (the value this build glued, read from the executed
   page in _build/jupyter_execute, formatted as the site formats it);
 - `(label)=` targets and `%` comments.
 
@@ -174,6 +174,15 @@ def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
         if name == "ref":
             shown = re.match(r"^(.*?)\s*<([^>]+)>$", content, re.S)
             return shown[1] if shown else lec.labels.get(content, content)
+        if name == "doc":  # another lecture: its title (notebooks have no site links)
+            shown = re.match(r"^(.*?)\s*<([^>]+)>$", content, re.S)
+            if shown:
+                return shown[1]
+            target = path.parent / f"{content}.md"
+            if not target.is_file():
+                raise NotebookError(path, line, f"{{doc}}`{content}`: no page {target.name}")
+            title = re.search(r"^# (.+)$", target.read_text(encoding="utf-8"), re.M)
+            return f"*{title[1].strip()}*" if title else content
         if name == "glue:text":
             key, _, spec = content.partition(":")
             if lec.glue is None:
