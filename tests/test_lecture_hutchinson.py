@@ -72,3 +72,50 @@ def test_solution_code_was_executed(soup):
     outputs = [s for s in soup.select("div.solution") if s.select("div.cell_output")]
     assert outputs, "no solution shows an executed code cell output"
     assert any("Hutch++" in s.get_text() for s in outputs)
+
+
+
+# Execute the page with Config fields changed, as a reader would (tests/conftest.py). The sizes are
+# small so each run stays short; every hidden check of the page still has to hold.
+SMALL = dict(repeat=1, n_obs=500, n_par=40, M_demo=20, n_reps=300, N_big=20_000, M_big=10,
+             M_time=4, n_checkpoints=3, steps_per_checkpoint=100, M_nn=20, N_pp=60, n_reps_pp=60)
+
+
+def outputs(nb) -> str:
+    """All printed and displayed text of an executed notebook."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            parts.append("".join(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)
+
+
+def test_runs_with_a_grid_that_is_not_powers_of_two(execute_lecture):
+    """Any increasing grid of M works: each M gets its own block of probes."""
+    nb = execute_lecture("hutchinson", **SMALL, M_grid=(1, 3, 10), budgets=(6, 12, 30))
+    tables = [c for c in nb.cells if "variance_table = pd.DataFrame(rows)" in c.source]
+    text = outputs(nb)
+    assert "R = 300 replications per row" in text
+    rows = "".join(o.get("data", {}).get("text/plain", "") for o in tables[0].outputs)
+    lines = [line.split() for line in rows.splitlines() if "rademacher" in line or "gaussian" in line]
+    assert sorted((w[1], w[2]) for w in lines) == sorted(
+        (kind, str(M)) for kind in ("rademacher", "gaussian") for M in (1, 3, 10)), rows
+
+
+def test_runs_with_budgets_not_divisible_by_three(execute_lecture):
+    """Hutch++ spends every product of a budget of 7 or 10 (k = m // 3, p = m - 2k)."""
+    nb = execute_lecture("hutchinson", **SMALL, M_grid=(2, 5), budgets=(4, 7, 10, 20))
+    text = outputs(nb)
+    assert "Traceback" not in text
+    pp_cells = [c for c in nb.cells if 'pp["decaying"][columns]' in c.source]
+    table = "".join(o.get("data", {}).get("text/plain", "") for o in pp_cells[0].outputs)
+    # rows m = 7 and m = 10: k = 2, p = 3 and k = 3, p = 4
+    assert any(line.split()[:3] == ["7", "2", "3"] for line in table.splitlines()), table
+    assert any(line.split()[:3] == ["10", "3", "4"] for line in table.splitlines()), table
+
+
+@pytest.mark.parametrize("field, value", [("M_grid", (4, 2)), ("budgets", (2, 6)), ("M_demo", 1)])
+def test_a_bad_value_stops_with_the_field_named(execute_lecture, field, value):
+    with pytest.raises(Exception, match=f"Config.{field} = "):
+        execute_lecture("hutchinson", **{field: value})
