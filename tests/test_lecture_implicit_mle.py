@@ -97,11 +97,18 @@ def outputs(nb) -> str:
     return "\n".join(texts)
 
 
-def test_runs_with_fewer_markets_and_a_smaller_monte_carlo(execute_lecture):
-    """A reader's Config: 60 markets (the old page indexed market 90), 200 data sets, another seed."""
-    nb = execute_lecture("implicit_mle", n_markets=60, n_datasets=200, seed=3)
+# XLA's CPU compiler without its expensive optimisations: the page's compile time, which is most of
+# its run time, drops by about half, and the small Monte Carlo below still runs in a second
+FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+
+
+def test_runs_with_another_config(execute_lecture, monkeypatch):
+    """A reader's Config: 60 markets (the old page indexed market 90), a noisier measurement,
+    200 data sets and another seed; every hidden check of the page must hold."""
+    monkeypatch.setenv("XLA_FLAGS", FAST_COMPILE)
+    nb = execute_lecture("implicit_mle", n_markets=60, n_datasets=200, seed=3, σ=0.08)
     text = outputs(nb)
-    assert "200 data sets" in text and "Monte Carlo study, 200 data sets of 60 markets" in text
+    assert "Monte Carlo study, 200 data sets of 60 markets" in text
 
 
 def test_a_bad_value_stops_at_once_naming_the_field(execute_lecture):
