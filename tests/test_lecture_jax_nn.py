@@ -113,7 +113,8 @@ def test_runs_with_config_changed(execute_lecture):
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
     assert "of 10 seeds" in text, text[-2000:]
-    glued = {o["metadata"]["scrapbook"]["name"]: o["data"]["text/plain"]
+    glued = {o["metadata"]["scrapbook"]["name"]:
+             o["data"]["application/papermill.record/text/plain"]
              for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
              if "scrapbook" in o.get("metadata", {})}
     verdicts = ("'beats'", "'loses to'", "'is not distinguishable, at the 1% level, from'")
