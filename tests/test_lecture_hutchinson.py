@@ -1,5 +1,7 @@
 """Checks of the built Hutchinson lecture: its figures, tables and exercises are on the page."""
 
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -76,9 +78,11 @@ def test_solution_code_was_executed(soup):
 
 
 # Execute the page with Config fields changed, as a reader would (tests/conftest.py). The sizes are
-# small so each run stays short; every hidden check of the page still has to hold.
-SMALL = dict(repeat=1, n_obs=500, n_par=40, M_demo=20, n_reps=300, N_big=20_000, M_big=10,
-             M_time=4, n_checkpoints=3, steps_per_checkpoint=100, M_nn=20, N_pp=60, n_reps_pp=60)
+# small so the run stays short; every hidden check of the page still has to hold. One run covers a
+# grid of M that is not 1, 2, 4, ..., budgets not divisible by three, and another seed.
+SMALL = dict(seed=7, repeat=1, n_obs=500, n_par=40, M_demo=20, n_reps=300, N_big=20_000, M_big=10,
+             M_time=4, layer_sizes=(1, 8, 8, 1), n_checkpoints=3, steps_per_checkpoint=100,
+             M_nn=20, N_pp=60, n_reps_pp=60)
 
 
 def outputs(nb) -> str:
@@ -91,31 +95,59 @@ def outputs(nb) -> str:
     return "\n".join(parts)
 
 
-def test_runs_with_a_grid_that_is_not_powers_of_two(execute_lecture):
-    """Any increasing grid of M works: each M gets its own block of probes."""
-    nb = execute_lecture("hutchinson", **SMALL, M_grid=(1, 3, 10), budgets=(6, 12, 30))
-    tables = [c for c in nb.cells if "variance_table = pd.DataFrame(rows)" in c.source]
-    text = outputs(nb)
-    assert "R = 300 replications per row" in text
-    rows = "".join(o.get("data", {}).get("text/plain", "") for o in tables[0].outputs)
+def cell_text(nb, marker: str) -> str:
+    """The displayed text of the one code cell whose source contains `marker`."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"expected one cell with {marker!r}, found {len(cells)}"
+    return "".join(o.get("data", {}).get("text/plain", "") for o in cells[0].outputs)
+
+
+def test_runs_with_other_config_values(execute_lecture):
+    """Any increasing grid of M works (each M gets its own block of probes), and Hutch++ spends
+    every product of a budget of 7 or 10 (k = m // 3, p = m - 2k); all hidden checks hold."""
+    nb = execute_lecture("hutchinson", **SMALL, M_grid=(1, 3, 10), budgets=(4, 7, 10, 20))
+    assert "R = 300 replications per row" in outputs(nb)
+    rows = cell_text(nb, "variance_table = pd.DataFrame(rows)")
     lines = [line.split() for line in rows.splitlines() if "rademacher" in line or "gaussian" in line]
     assert sorted((w[1], w[2]) for w in lines) == sorted(
         (kind, str(M)) for kind in ("rademacher", "gaussian") for M in (1, 3, 10)), rows
-
-
-def test_runs_with_budgets_not_divisible_by_three(execute_lecture):
-    """Hutch++ spends every product of a budget of 7 or 10 (k = m // 3, p = m - 2k)."""
-    nb = execute_lecture("hutchinson", **SMALL, M_grid=(2, 5), budgets=(4, 7, 10, 20))
-    text = outputs(nb)
-    assert "Traceback" not in text
-    pp_cells = [c for c in nb.cells if 'pp["decaying"][columns]' in c.source]
-    table = "".join(o.get("data", {}).get("text/plain", "") for o in pp_cells[0].outputs)
+    table = cell_text(nb, 'pp["decaying"][columns]')
     # rows m = 7 and m = 10: k = 2, p = 3 and k = 3, p = 4
     assert any(line.split()[:3] == ["7", "2", "3"] for line in table.splitlines()), table
     assert any(line.split()[:3] == ["10", "3", "4"] for line in table.splitlines()), table
 
 
-@pytest.mark.parametrize("field, value", [("M_grid", (4, 2)), ("budgets", (2, 6)), ("M_demo", 1)])
-def test_a_bad_value_stops_with_the_field_named(execute_lecture, field, value):
-    with pytest.raises(Exception, match=f"Config.{field} = "):
-        execute_lecture("hutchinson", **{field: value})
+def test_a_bad_value_stops_the_page_at_once(execute_lecture):
+    with pytest.raises(Exception, match="Config.M_demo = 1"):
+        execute_lecture("hutchinson", M_demo=1)
+
+
+@pytest.fixture(scope="module")
+def validate():
+    """The page's Config and check_config, run here without the rest of the page."""
+    import jupytext
+    import numpy as np
+    from typing import NamedTuple
+    nb = jupytext.read(Path(__file__).resolve().parents[1] / "lectures" / "hutchinson.md")
+    namespace = {"np": np, "NamedTuple": NamedTuple}
+    for marker in ("class Config(NamedTuple)", "def check_config("):
+        cells = [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
+        assert len(cells) == 1, marker
+        source = cells[0].source.split("check_config(config)")[0]
+        exec(source, namespace)
+    return lambda **fields: namespace["check_config"](namespace["Config"](**fields))
+
+
+@pytest.mark.parametrize("field, value", [
+    ("M_grid", (4, 2)), ("M_grid", (1,)), ("budgets", (2, 6)), ("budgets", (6, 500)),
+    ("M_demo", 1), ("n_reps", 10), ("flat", (2.0, 1.0)), ("layer_sizes", (2, 10, 1)),
+    ("decay", 3.0), ("τ", 0.0), ("seed", 1.5)])
+def test_a_bad_value_is_named(validate, field, value):
+    with pytest.raises(ValueError, match=f"Config.{field} = "):
+        validate(**{field: value})
+
+
+@pytest.mark.parametrize("fields", [dict(), dict(seed=1), dict(M_grid=(1, 3, 10)),
+                                    dict(budgets=(3, 4, 5)), dict(decay=0.5)])
+def test_good_values_pass_validation(validate, fields):
+    validate(**fields)
