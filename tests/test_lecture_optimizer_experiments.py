@@ -30,7 +30,25 @@ def test_links_to_the_optimizers_lecture(soup):
     assert soup.select_one('a[href*="optimizers.html"]') is not None
 
 
-def test_bad_config_value_names_the_field(execute_lecture):
+def test_verdicts_are_glued_not_written(soup):
+    """The seed-dependent sign tests reach the text as verdicts computed from the p-value."""
+    text = soup.get_text()
+    assert "significant at the 1 per cent level" in text
+    for fixed in ("that is not a significant difference", "no detectable difference.",
+                  "within half a percentage point"):
+        assert fixed not in text, fixed
+
+
+def test_page_runs_with_config_changed(execute_lecture):
+    """Another seed, level and smaller problems: every hidden check still holds.
+
+    Sizes are cut so that the run is mostly compilation (about 30 s on two quiet cores)."""
+    execute_lecture("optimizer_experiments", seed=3, seeds=10, mb_seeds=10, level=0.05, quad_d=20,
+                    mlp_T=150, n_train=300, n_eval=5000, hidden=16, mb_T=400, rosen_T=1500)
+
+
+@pytest.mark.parametrize("field, value", [("κ", 5.0)])
+def test_bad_config_value_names_the_field(execute_lecture, field, value):
     from nbclient.exceptions import CellExecutionError
-    with pytest.raises(CellExecutionError, match="Config.seeds"):
-        execute_lecture("optimizer_experiments", seeds=3)
+    with pytest.raises(CellExecutionError, match=f"Config.{field}"):
+        execute_lecture("optimizer_experiments", **{field: value})
