@@ -40,10 +40,10 @@ def table_after(soup, header: str) -> dict:
                 for row in lines[i + 1:]:
                     if not row.strip():      # a stream may arrive in several chunks
                         continue
-                    m = re.match(r"^(\S.*?)\s{2,}(?:\d+\s+)?([-+0-9.eE]+|nan|inf)\s*$", row)
-                    if not m:
+                    cols = re.split(r"\s{2,}", row.strip())   # name, numbers..., last number
+                    if len(cols) < 2 or not re.fullmatch(r"[-+0-9.eE]+|nan|inf", cols[-1]):
                         break
-                    rows[m.group(1).strip()] = float(m.group(2))
+                    rows[cols[0]] = float(cols[-1])
                 return rows
     pytest.fail(f"no output table with header {header!r}")
 

@@ -58,9 +58,16 @@ def myst_blocks(text: str) -> list[dict]:
                 k += 1
         body = lines[i + 1:j] if not gated else lines[j + 1:k]
         block, in_code = {"kind": kind, "prose": [], "code": [], "span": (i, k + 1)}, False
+        options, after_fence = False, False   # a code cell's `---` YAML option block
         for line in body:
+            if options or (in_code and after_fence and line.strip() == "---"):
+                options = not (options and line.strip() == "---")
+                after_fence = False
+                continue
+            after_fence = False
             if re.match(r"^(`{3,}|:{3,})", line):
                 in_code = line.lstrip("`:").startswith("{code-cell}")
+                after_fence = in_code
             elif not re.match(r"^:[\w-]+:", line) and line.strip() not in {"", "+++"}:
                 block["code" if in_code else "prose"].append(line)
         found.append(block)
@@ -75,8 +82,11 @@ def words(text: str) -> str:
 
 def fragments(line: str) -> list[str]:
     """The runs of words of a prose line between MyST roles (whose rendering differs)."""
-    parts = re.split(r"\{[\w:.-]+\}`([^`]*)`", line)
-    shown = [re.sub(r"\s*<[^>]*>$", "", p) if i % 2 else p for i, p in enumerate(parts)]
+    parts = re.split(r"\{([\w:.-]+)\}`([^`]*)`", line)
+    roles, contents = parts[1::3], parts[2::3]
+    # a role's shown text, where it has one: not {glue:...} (the notebook shows the value)
+    shown = parts[0::3] + [re.sub(r"\s*<[^>]*>$", "", c)
+                           for r, c in zip(roles, contents) if not r.startswith("glue")]
     return [w for p in shown if (w := words(p)).strip()]
 
 
