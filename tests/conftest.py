@@ -94,6 +94,21 @@ def offline_page(page, site_url):
 
 LECTURES = ROOT / "lectures"
 
+# XLA's CPU compiler without its expensive optimisations, for the lectures the tests run
+# with a changed Config: compiling is most of a small Config's run time, and halves.
+FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest first, so that the test processes (pytest-xdist, see pytest.ini) finish
+    together: the Colab-runtime check, then the lectures run with a changed Config,
+    then the rest, each in collection order."""
+    def rank(item):
+        if item.get_closest_marker("colab"):
+            return 0
+        return 1 if "execute_lecture" in getattr(item, "fixturenames", ()) else 2
+    items.sort(key=rank)
+
 
 @pytest.fixture(scope="session")
 def execute_lecture():
@@ -103,6 +118,7 @@ def execute_lecture():
     `config = Config()` replaced by `config = Config(M_grid=(1, 3, 10))`, as a
     reader who edits the Config would, and returns the executed notebook. A
     failing cell fails the test with the cell's error; hidden checks count.
+    The kernel compiles with FAST_COMPILE.
     """
     import jupytext
     from nbclient import NotebookClient
@@ -115,8 +131,16 @@ def execute_lecture():
         if len(hits) != 1:
             pytest.fail(f"{path}: expected one cell with `config = Config()`, found {len(hits)}")
         hits[0].source = hits[0].source.replace("config = Config()", f"config = Config({args})")
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(LECTURES)}}).execute()
+        flags = os.environ.get("XLA_FLAGS")
+        os.environ["XLA_FLAGS"] = f"{flags or ''} {FAST_COMPILE}".strip()   # the kernel inherits it
+        try:
+            NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                           resources={"metadata": {"path": str(LECTURES)}}).execute()
+        finally:
+            if flags is None:
+                del os.environ["XLA_FLAGS"]
+            else:
+                os.environ["XLA_FLAGS"] = flags
         return nb
 
     return run

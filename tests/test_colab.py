@@ -22,6 +22,9 @@ NAMES = sorted(p.stem for p in (ROOT / "lectures").glob("*.md"))
 NOTEBOOKS = [f"{n}.ipynb" for n in NAMES] + [f"{colab_check.EXERCISES}/{n}.ipynb" for n in NAMES]
 SCRIPT = ROOT / "tools" / "colab_check.py"
 
+# One test process (pytest-xdist) runs them all: the check runs once and owns its venv.
+pytestmark = pytest.mark.xdist_group("colab")
+
 
 @pytest.fixture(scope="session")
 def colab_python():
