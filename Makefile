@@ -8,6 +8,9 @@ BIN    := $(VENV)/bin
 BUILD  := _build
 HTML   := $(BUILD)/html
 CACHE  := $(BUILD)/.jupyter_cache
+# JAX's persistent compilation cache: the book build fills it, the Colab-runtime check
+# (same jaxlib) reuses its compiled programs; emptied with the execution cache
+JAX_CACHE := $(BUILD)/jax-cache
 VENDOR := $(BUILD)/vendor/_static
 PORT   ?= 8000
 
@@ -42,8 +45,9 @@ html: book slides
 
 book: env vendor
 	@$(BIN)/python tools/check_book.py
-	@$(BIN)/python tools/cache_key.py requirements.txt $(CACHE) $(BUILD)/.doctrees
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	@$(BIN)/python tools/cache_key.py requirements.txt $(CACHE) $(BUILD)/.doctrees $(JAX_CACHE)
+	JAX_COMPILATION_CACHE_DIR=$(CURDIR)/$(JAX_CACHE) JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 \
+		$(BIN)/jupyter-book build . -W -n --keep-going
 
 ## slides: the reveal.js deck, into _build/html/slides
 # Plain sphinx-build with slides/conf.py: jupyter-book's builder would inject its

@@ -3,10 +3,10 @@
 jupyter-cache keys a page on its code alone, and Sphinx reads again only the pages
 whose source changed, so after a change of pins a page would be served from a run
 under the old versions. This script keeps the hash of the lock beside the cache
-and, when the hash differs, removes the cache and the given Sphinx doctree folders,
-so that every page is read and executed again.
+and, when the hash differs, removes the cache and the other folders given (Sphinx's
+doctrees, JAX's compilation cache), so that every page is read and executed again.
 
-Usage: python tools/cache_key.py LOCK_FILE CACHE_DIR [DOCTREE_DIR ...]
+Usage: python tools/cache_key.py LOCK_FILE CACHE_DIR [FOLDER ...]
 """
 
 import hashlib

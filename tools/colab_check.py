@@ -22,10 +22,11 @@ error), when its install cell did not install the pins it lists, or when pip had
 replace a package Colab has loaded at start-up (tools/notebooks.py COLAB_HAS: in Colab
 that needs a runtime restart, which the notebook does not ask for). The runtime's
 packages the install cell replaced and any text a cell wrote to stderr are reported as
-notes. Notebooks run in parallel, one per core (at most `--jobs`). The kernels share
-JAX's persistent compilation cache (`_build/colab/jax-cache`, emptied when the venv is
-rebuilt; `--no-jax-cache` to compile everything afresh): a lecture's two notebooks
-compile the same functions, and a later run reuses them. It saves compilation only.
+notes. Notebooks run in parallel, one per core (at most `--jobs`). The kernels use
+JAX's persistent compilation cache that `make html` fills (`_build/jax-cache`): the
+notebooks install the book's jaxlib, so they compile the programs the build compiled,
+and reuse them (`--no-jax-cache` compiles everything afresh, as a first Colab session
+does). It saves compilation only: every cell still runs.
 
 The kernels are driven by nbclient from the book's own environment, so the runner's
 packages (nbclient, nbformat, jupyter_client) stay out of the kernel's view.
@@ -56,7 +57,7 @@ STUB = COLAB / "stub"                     # google.colab and the kernel launcher
 VENV = COLAB / ".venv"                    # the Colab-like venv, cached between runs
 WORK = ROOT / "_build" / "colab"          # overlays, working folders, the report
 NOTEBOOKS = ROOT / "_build" / "html" / "_notebooks"
-JAX_CACHE = WORK / "jax-cache"            # JAX's persistent compilation cache (--no-jax-cache)
+JAX_CACHE = ROOT / "_build" / "jax-cache"  # the book build's compilation cache (--no-jax-cache)
 JAX_CACHE_ON = True
 EXERCISES = "exercises"
 PYTHON = "3.13"                           # Colab's Python
@@ -127,7 +128,6 @@ def ensure_venv(python: str) -> None:
                    env={**os.environ, "VIRTUAL_ENV": str(VENV)})
     shutil.copytree(STUB, site_packages(VENV), dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.rmtree(JAX_CACHE, ignore_errors=True)         # compiled for the old runtime
     stamp.write_text(key)
     print(f"colab-check: venv ready in {time.time() - t:.0f} s", flush=True)
 
@@ -185,8 +185,8 @@ def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
     env["IPYTHONDIR"] = str(workdir / "ipython")        # no user profile, as in a fresh Colab
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"          # ipykernel's debugger: no start-up banner
     if JAX_CACHE_ON:
-        # XLA's compiled programs, shared by the notebooks (a lecture's two flavours compile
-        # the same functions) and kept between runs; only compilation is saved, no result.
+        # XLA's compiled programs, from the book build and shared by the notebooks (a key
+        # holds jaxlib's version and XLA's flags); only compilation is saved, no result.
         env["JAX_COMPILATION_CACHE_DIR"] = str(JAX_CACHE)
         env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
     (spec / "kernel.json").write_text(json.dumps({
