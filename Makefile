@@ -49,18 +49,23 @@ book: env vendor
 	JAX_COMPILATION_CACHE_DIR=$(CURDIR)/$(JAX_CACHE) JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 \
 		$(BIN)/jupyter-book build . -W -n --keep-going
 
-## slides: the reveal.js deck, into _build/html/slides
+## slides: the reveal.js deck, into _build/html/slides (built again only when its sources,
+## the lock or MathJax changed)
 # Plain sphinx-build with slides/conf.py: jupyter-book's builder would inject its
 # theme and scripts into the deck. Built in _build/slides (myst-nb keeps its
 # executed notebooks beside the output folder), then copied into the site.
 SLIDES_OUT := $(BUILD)/slides/html
 SLIDES_PDF := $(HTML)/slides/deep_learning.pdf
 slides: env vendor
+	@$(MAKE) --no-print-directory $(HTML)/slides/deep_learning.html
+$(HTML)/slides/deep_learning.html: slides/deep_learning.md slides/conf.py $(wildcard slides/_static/*) \
+		requirements.txt package-lock.json
 	@$(BIN)/python tools/cache_key.py requirements.txt $(BUILD)/slides/.jupyter_cache $(BUILD)/slides/doctrees
 	$(BIN)/sphinx-build -b revealjs -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(SLIDES_OUT)
 	@rm -rf $(HTML)/slides/_images $(HTML)/slides/_static
 	@mkdir -p $(HTML)/slides
 	cp -pr $(SLIDES_OUT)/deep_learning.html $(SLIDES_OUT)/_static $(SLIDES_OUT)/_images $(HTML)/slides/
+	@touch $@
 
 ## slides-pdf: the deck printed to PDF with headless Chromium (again only when the deck changed)
 slides-pdf: slides

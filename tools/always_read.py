@@ -1,16 +1,22 @@
-"""Sphinx extension: read the pages named in `always_read_docs` at every build, last.
+"""Sphinx extension: read the pages named in `always_read_docs` whenever any other
+page is read, and last.
 
 The status page reports the device, the versions, the execution table and the
 figures every lecture glued in the build that produced the site. Sphinx would skip
 it on a rebuild where its own source did not change, leaving the tables of a
-previous build; this marks it outdated every time (its front matter also tells
-myst-nb to execute it every time), and reads it after every other page, so that
-the executed lectures it reads (_build/jupyter_execute) are those of this build.
+previous build; this marks it outdated whenever another page is added, changed or
+removed (its front matter also tells myst-nb to execute it each time it is read),
+and reads it after every other page, so that the executed lectures it reads
+(_build/jupyter_execute) are those of this build. A rebuild that reads no page
+leaves it as it is: nothing it reports has changed.
 """
 
 
 def _outdated(app, env, added, changed, removed):
-    return [doc for doc in app.config.always_read_docs if doc in env.found_docs]
+    docs = [doc for doc in app.config.always_read_docs if doc in env.found_docs]
+    if added or changed or removed:
+        return docs
+    return [doc for doc in docs if doc not in env.all_docs]    # never read yet
 
 
 def _read_last(app, env, docnames):
