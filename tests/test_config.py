@@ -11,7 +11,7 @@ import pytest
 import book
 import cache_key
 import check_book
-from always_read import _read_last
+from always_read import _outdated, _read_last
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,6 +79,21 @@ def test_status_page_is_read_after_the_lectures():
     docnames = ["intro", "status", "zeta", "lectures/x"]
     _read_last(App, None, docnames)
     assert docnames == ["intro", "zeta", "lectures/x", "status"]
+
+
+def test_status_page_is_read_again_when_any_other_page_is():
+    class App:
+        class config:
+            always_read_docs = ["status"]
+
+    class Env:
+        found_docs = {"intro", "status", "lectures/x"}
+        all_docs = {"intro": 1.0, "status": 1.0, "lectures/x": 1.0}
+    assert _outdated(App, Env, set(), {"lectures/x"}, set()) == ["status"]
+    assert _outdated(App, Env, set(), set(), {"lectures/y"}) == ["status"]
+    assert _outdated(App, Env, set(), set(), set()) == [], "a rebuild that reads nothing"
+    Env.all_docs = {"intro": 1.0, "lectures/x": 1.0}
+    assert _outdated(App, Env, set(), set(), set()) == ["status"], "never read yet"
 
 
 def test_cache_and_doctrees_are_emptied_when_pins_change(tmp_path):
