@@ -11,6 +11,10 @@ CACHE  := $(BUILD)/.jupyter_cache
 # JAX's persistent compilation cache: the book build fills it, the Colab-runtime check
 # (same jaxlib) reuses its compiled programs; emptied with the execution cache
 JAX_CACHE := $(BUILD)/jax-cache
+JAX_ENV   := JAX_COMPILATION_CACHE_DIR=$(CURDIR)/$(JAX_CACHE) JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
+# lectures executed at a time before the book build (tools/pre_execute.py); JOBS=1 runs
+# them one by one, so that the times they measure are taken on an otherwise idle machine
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 VENDOR := $(BUILD)/vendor/_static
 PORT   ?= 8000
 
@@ -46,8 +50,8 @@ html: book slides
 book: env vendor
 	@$(BIN)/python tools/check_book.py
 	@$(BIN)/python tools/cache_key.py requirements.txt $(CACHE) $(BUILD)/.doctrees $(JAX_CACHE)
-	JAX_COMPILATION_CACHE_DIR=$(CURDIR)/$(JAX_CACHE) JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 \
-		$(BIN)/jupyter-book build . -W -n --keep-going
+	@$(JAX_ENV) $(BIN)/python tools/pre_execute.py --jobs $(JOBS)
+	$(JAX_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
 ## slides: the reveal.js deck, into _build/html/slides (built again only when its sources,
 ## the lock or MathJax changed)

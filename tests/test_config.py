@@ -11,6 +11,7 @@ import pytest
 import book
 import cache_key
 import check_book
+import pre_execute
 from always_read import _outdated, _read_last
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,3 +134,47 @@ def test_lock_resolves_on_newer_pythons(minor, tmp_path):
     run = subprocess.run([uv, "pip", "install", "--dry-run", "-q", "-r", str(ROOT / "requirements.txt")],
                          capture_output=True, text=True, env={**os.environ, "VIRTUAL_ENV": str(venv)})
     assert run.returncode == 0, f"requirements.txt does not install on Python {minor}:\n{run.stderr[-2000:]}"
+
+
+PAGE_HEAD = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A page
+
+"""
+
+
+def test_pre_executed_pages_are_cached_under_the_builds_key(tmp_path):
+    """Pages executed ahead of the build, two at a time, are found in the cache by the key
+    myst-nb looks them up with, with their outputs, run in the page's folder; a failing
+    page is left out of the cache (the build runs it again and reports the cell)."""
+    from jupyter_cache import get_cache
+    cells = {"a": "x = 6 * 7\nprint(x)", "b": "import os\nprint(os.path.basename(os.getcwd()))",
+             "c": "1 / 0"}
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    paths = []
+    for name, code in cells.items():
+        paths.append(folder / f"{name}.md")
+        paths[-1].write_text(PAGE_HEAD + f"```{{code-cell}} ipython3\n{code}\n```\n")
+    outcome = pre_execute.run(paths, tmp_path / "cache", jobs=2, timeout=60)
+    assert outcome[paths[0]] is None and outcome[paths[1]] is None, outcome
+    assert outcome[paths[2]].startswith("CellExecutionError"), outcome
+    cache = get_cache(str(tmp_path / "cache"))
+    printed = []
+    for path in paths[:2]:
+        record = cache.match_cache_notebook(pre_execute.read_page(path))
+        nb = cache.get_cache_bundle(record.pk).nb
+        printed.append(nb.cells[0].outputs[0]["text"].strip())
+    assert printed == ["42", "pages"], printed
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(pre_execute.read_page(paths[2]))
+    # Run again: only the failing page is missing, and one page is left to the build.
+    assert pre_execute.run(paths, tmp_path / "cache", jobs=2, timeout=60) == {}
