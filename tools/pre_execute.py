@@ -16,6 +16,7 @@ Usage: python tools/pre_execute.py [--jobs N] [--cache DIR]
 """
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -85,7 +86,8 @@ def run(pages: list[Path], cache_dir: Path, jobs: int, timeout: int) -> dict[Pat
         return {}
     print(f"pre-execute: {len(todo)} pages, {jobs} at a time", flush=True)
     start, outcome = time.time(), {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawn, not fork: the caller may have threads (a test process does)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         running = {pool.submit(execute, str(path), nbformat.writes(nb), timeout): path
                    for path, nb in todo}
         for future in as_completed(running):
