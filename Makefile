@@ -12,9 +12,10 @@ CACHE  := $(BUILD)/.jupyter_cache
 # (same jaxlib) reuses its compiled programs; emptied with the execution cache
 JAX_CACHE := $(BUILD)/jax-cache
 JAX_ENV   := JAX_COMPILATION_CACHE_DIR=$(CURDIR)/$(JAX_CACHE) JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
-# lectures executed at a time before the book build (tools/pre_execute.py); JOBS=1 runs
-# them one by one, so that the times they measure are taken on an otherwise idle machine
-JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+# lectures executed at a time before the book build (tools/pre_execute.py; unset: one
+# per core); JOBS=1 runs them one by one, so the times they measure are taken on an
+# otherwise idle machine
+JOBS ?=
 VENDOR := $(BUILD)/vendor/_static
 PORT   ?= 8000
 
@@ -50,7 +51,7 @@ html: book slides
 book: env vendor
 	@$(BIN)/python tools/check_book.py
 	@$(BIN)/python tools/cache_key.py requirements.txt $(CACHE) $(BUILD)/.doctrees $(JAX_CACHE)
-	@$(JAX_ENV) $(BIN)/python tools/pre_execute.py --jobs $(JOBS)
+	@$(JAX_ENV) $(BIN)/python tools/pre_execute.py $(if $(JOBS),--jobs $(JOBS))
 	$(JAX_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
 ## slides: the reveal.js deck, into _build/html/slides (built again only when its sources,
@@ -58,11 +59,12 @@ book: env vendor
 # Plain sphinx-build with slides/conf.py: jupyter-book's builder would inject its
 # theme and scripts into the deck. Built in _build/slides (myst-nb keeps its
 # executed notebooks beside the output folder), then copied into the site.
-SLIDES_OUT := $(BUILD)/slides/html
-SLIDES_PDF := $(HTML)/slides/deep_learning.pdf
+SLIDES_OUT  := $(BUILD)/slides/html
+SLIDES_HTML := $(HTML)/slides/deep_learning.html
+SLIDES_PDF  := $(HTML)/slides/deep_learning.pdf
 slides: env vendor
-	@$(MAKE) --no-print-directory $(HTML)/slides/deep_learning.html
-$(HTML)/slides/deep_learning.html: slides/deep_learning.md slides/conf.py $(wildcard slides/_static/*) \
+	@$(MAKE) --no-print-directory $(SLIDES_HTML)
+$(SLIDES_HTML): slides/deep_learning.md slides/conf.py $(wildcard slides/_static/*) \
 		requirements.txt package-lock.json
 	@$(BIN)/python tools/cache_key.py requirements.txt $(BUILD)/slides/.jupyter_cache $(BUILD)/slides/doctrees
 	$(BIN)/sphinx-build -b revealjs -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(SLIDES_OUT)
@@ -74,8 +76,8 @@ $(HTML)/slides/deep_learning.html: slides/deep_learning.md slides/conf.py $(wild
 ## slides-pdf: the deck printed to PDF with headless Chromium (again only when the deck changed)
 slides-pdf: slides
 	@$(MAKE) --no-print-directory $(SLIDES_PDF)
-$(SLIDES_PDF): slides/deep_learning.md slides/conf.py $(wildcard slides/_static/*) requirements.txt
-	$(BIN)/python tools/pdf.py deck $(HTML)/slides/deep_learning.html $@
+$(SLIDES_PDF): $(SLIDES_HTML)
+	$(BIN)/python tools/pdf.py deck $< $@
 
 ## pdf: every lecture printed to _build/html/_pdf/NAME.pdf with headless Chromium and
 ## _static/print.css (linked from the lecture's download menu); a lecture is printed

@@ -1,5 +1,6 @@
 """What the build helpers, the bench and the tests read about the book: its pages
-(`_toc.yml`), its pins (`requirements*.txt`) and the figures its pages glue.
+(`_toc.yml`), its pins (`requirements*.txt`) and the figures its pages glue; and the
+cores the helpers that run notebooks side by side may use.
 
 Glued figures are read from what myst-nb writes beside each executed page:
 `_build/jupyter_execute/DOCNAME.glue.json`, one entry per `glue(name, value)`, the
@@ -7,6 +8,7 @@ value as its `text/plain` form (the same text the `{glue:text}` role formats).
 """
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -106,3 +108,13 @@ def number(text: str) -> float | str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return value if isinstance(value, str) else text
+
+
+# ------------------------------------------------------------ this machine
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1

@@ -50,7 +50,11 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import book  # noqa: E402
+from notebooks import COLAB_HAS  # noqa: E402  (what Colab loads at start-up)
+
+ROOT = book.ROOT
 COLAB = ROOT / "colab"
 RUNTIME = COLAB / "runtime.txt"           # the lock of Colab's runtime (Python 3.13)
 STUB = COLAB / "stub"                     # google.colab and the kernel launcher
@@ -299,15 +303,6 @@ def check_replaced(result: dict, overlay: Path, colab_has: set[str]) -> None:
 
 # ---------------------------------------------------------------- all notebooks
 
-def colab_has() -> set[str]:
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        from notebooks import COLAB_HAS
-    except ImportError:  # the generator is not importable here: use its list as documented
-        COLAB_HAS = {"numpy", "scipy", "matplotlib", "pandas", "ipykernel"}
-    return set(COLAB_HAS)
-
-
 def install_source(path: Path) -> str:
     """The source of a notebook's first cell (its install cell)."""
     cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
@@ -331,7 +326,7 @@ def plan(paths: list[Path]) -> list[list[Path]]:
 def run_all(paths: list[Path], jobs: int) -> list[dict]:
     """Execute the notebooks, `jobs` at a time; an exercises-only notebook starts once
     its lecture's full notebook has installed the packages (same overlay)."""
-    has = colab_has()
+    has = set(COLAB_HAS)
     todo: queue.Queue = queue.Queue()
     for chain in plan(paths):
         todo.put(chain)
@@ -371,18 +366,10 @@ def _line(r: dict) -> str:
                if "kernel_cpu_s" in r else ""))
 
 
-def default_jobs() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, cores)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--jobs", type=int, default=default_jobs(),
+    parser.add_argument("--jobs", type=int, default=book.cores(),
                         help="notebooks executed at once (default: one per core)")
     parser.add_argument("--report", type=Path, default=WORK / "report.json",
                         help="where to write the results as JSON")

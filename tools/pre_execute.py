@@ -17,7 +17,6 @@ Usage: python tools/pre_execute.py [--jobs N] [--cache DIR]
 
 import argparse
 import multiprocessing
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -48,13 +47,6 @@ def execute(path: str, text: str, timeout: int) -> tuple[str, str | None, float]
                                  timeout=timeout, meta_override=True)
     error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
     return nbformat.writes(nb), error, result.time
-
-
-def default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def missing(pages: list[Path], cache) -> list[tuple[Path, object]]:
@@ -109,7 +101,7 @@ def run(pages: list[Path], cache_dir: Path, jobs: int, timeout: int) -> dict[Pat
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=default_jobs(),
+    parser.add_argument("--jobs", type=int, default=book.cores(),
                         help="pages executed at a time (default: one per core)")
     parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
