@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(ROOT / "tools"))    # the build helpers, for every test module
-from browser import CHROMIUM, FLAGS, serve  # noqa: E402
+from browser import CHROMIUM, FLAGS, serve, watch  # noqa: E402
 
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -74,21 +74,7 @@ def offline_page(page, site_url):
     and collected in `page.outside_requests`; console errors, page errors and
     failed requests in `page.errors`.
     """
-    page.outside_requests = []
-    page.errors = []
-
-    def route(r):
-        if r.request.url.startswith(site_url) or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            page.outside_requests.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and page.errors.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: page.errors.append(f"pageerror: {e}"))
-    page.on("requestfailed", lambda r: r.url.startswith(site_url)
-            and page.errors.append(f"failed request: {r.url}"))
+    page.outside_requests, page.errors = watch(page, site_url)
     return page
 
 

@@ -1,4 +1,5 @@
-"""What the browser tests and the slides PDF share: Debian's Chromium and a local web server."""
+"""What the browser tests and the PDF printer share: Debian's Chromium, a local web
+server, and a page kept offline that records what went wrong."""
 
 import contextlib
 import functools
@@ -31,3 +32,26 @@ def serve(folder: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+def watch(page, base: str) -> tuple[list[str], list[str]]:
+    """Keep a Playwright `page` offline and record what goes wrong on it.
+
+    Requests to anything but `base` (or a data: URL) are aborted and listed in the
+    first list; console errors, page errors and failed requests to `base` in the second.
+    """
+    outside, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith((base, "data:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: r.url.startswith(base)
+            and errors.append(f"failed request: {r.url}"))
+    return outside, errors

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from browser import CHROMIUM, FLAGS, serve
+from browser import CHROMIUM, FLAGS, serve, watch
 
 HERE = Path(__file__).resolve()
 
@@ -94,26 +94,25 @@ def pdf_title(pdf: bytes) -> str | None:
     return _pdf_string(m.group(1)) if m else None
 
 
-def _launch(p, base: str, errors: list):
+def _launch(p, base: str):
+    """Chromium with one page kept offline (browser.watch); (browser, page, problems),
+    where problems() lists every outside request and every error the page has met."""
     browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
     page = browser.new_page()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:"))
-               else (errors.append(f"outside request: {r.request.url}"), r.abort()))
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    return browser, page
+    outside, errors = watch(page, base)
+    return browser, page, lambda: [f"outside request: {u}" for u in outside] + errors
 
 
 def print_deck(deck: Path, out: Path) -> tuple[int, int]:
     """Write `deck` to `out` as a PDF; return (slides, pages)."""
     from playwright.sync_api import sync_playwright
-    errors = []
     with serve(deck.parent) as base, sync_playwright() as p:
-        browser, page = _launch(p, base, errors)
+        browser, page, problems = _launch(p, base)
         page.goto(f"{base}/{deck.name}?print-pdf", wait_until="load")
         slides = page.evaluate(READY)
         out.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(path=str(out), print_background=True, prefer_css_page_size=True)
+        errors = problems()
         browser.close()
     if errors:
         sys.exit("pdf: " + "; ".join(errors))
@@ -167,15 +166,14 @@ def print_lectures(site: Path, names: list[str]) -> list[tuple[str, dict | None]
             todo.append((html, out, key_file, key))
     if not todo:
         return done
-    errors = []
     with serve(site) as base, sync_playwright() as p:
-        browser, page = _launch(p, base, errors)
+        browser, page, problems = _launch(p, base)
         for html, out, key_file, key in todo:
             start = time.perf_counter()
             info = print_page(page, f"{base}/{html.relative_to(site).as_posix()}", out)
             info["seconds"] = time.perf_counter() - start
-            if errors:
-                sys.exit(f"pdf: {html.name}: " + "; ".join(errors))
+            if problems():
+                sys.exit(f"pdf: {html.name}: " + "; ".join(problems()))
             if info["wide_code"]:
                 sys.exit(f"pdf: {html.name}: code lines run off the page: {info['wide_code']}")
             key_file.parent.mkdir(parents=True, exist_ok=True)
