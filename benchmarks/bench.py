@@ -54,8 +54,8 @@ def check(figures: dict[tuple[str, str], str], bounds: dict[tuple[str, str], dic
             problem = f"{page}: {name} = {value:.4g}, above its maximum {bound['max']:g}"
         if problem:
             failures.append(problem)
-        shown = f"{value:.4g}" if isinstance(value, float) else figures[key][:40]
-        rows.append((page, name, shown, limits, "FAIL" if problem else "ok" if bound else ""))
+        rows.append((page, name, book.shown(figures[key])[:40], limits,
+                     "FAIL" if problem else "ok" if bound else ""))
     return rows, failures
 
 

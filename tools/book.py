@@ -110,6 +110,13 @@ def number(text: str) -> float | str:
     return value if isinstance(value, str) else text
 
 
+def shown(text: str) -> str:
+    """A glued value as the status page and `make bench` list it: a number to four
+    significant digits, anything else as glued."""
+    value = number(text)
+    return f"{value:.4g}" if isinstance(value, float) else text
+
+
 # ------------------------------------------------------------ this machine
 
 def cores() -> int:
