@@ -48,6 +48,14 @@ def failure_message(notebook, path: str, err: BaseException, root: Path | None =
             "(the cell's traceback is above)")
 
 
+def stop_build(message: str):
+    """End the build with exit status 1 and `message` as its last lines: printed at exit,
+    after Sphinx has printed the warnings it holds (a cell's traceback), and with no crash
+    banner (SystemExit is not an Exception, so neither Sphinx nor jupyter-book wraps it)."""
+    atexit.register(lambda: print("\n" + message, file=sys.stderr, flush=True))
+    raise SystemExit(1) from None
+
+
 def _wrap(create_client, root: Path):
     @contextmanager
     def create(notebook, path, *args, **kwargs):
@@ -55,10 +63,7 @@ def _wrap(create_client, root: Path):
             with create_client(notebook, path, *args, **kwargs) as client:
                 yield client
         except ExecutionError as error:
-            message = failure_message(notebook, str(path), error.__cause__ or error, root)
-            # at exit: Sphinx prints the warning that holds the traceback once reading unwinds
-            atexit.register(lambda: print("\n" + message, file=sys.stderr, flush=True))
-            raise SystemExit(1) from None  # not an Exception: no banner from Sphinx or jupyter-book
+            stop_build(failure_message(notebook, str(path), error.__cause__ or error, root))
     create.wrapped = create_client
     return create
 

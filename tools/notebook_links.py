@@ -16,12 +16,12 @@ from `_config.yml`: `repository.url` (ORG/REPO) and, under `launch_buttons`,
 pushes the contents of _build/html/_notebooks to that branch and folder.
 """
 
-import atexit
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import notebooks  # noqa: E402  (tools/notebooks.py, the generator)
+from cell_errors import stop_build  # noqa: E402
 
 FOLDER = "_notebooks"  # of the site
 
@@ -85,9 +85,7 @@ def write_notebooks(app, exception):
             notebooks.build(Path(app.outdir) / FOLDER, executed=Path(app.outdir).parent / "jupyter_execute",
                             root=Path(app.srcdir))
         except notebooks.NotebookError as error:
-            message = f"\nerror: {error}"  # `error` is unbound once the except block ends
-            atexit.register(lambda: print(message, file=sys.stderr, flush=True))
-            raise SystemExit(1) from None  # a short message, no crash banner
+            stop_build(f"error: {error}")
 
 
 def setup(app):
