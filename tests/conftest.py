@@ -132,6 +132,34 @@ def execute_lecture():
     return run
 
 
+@pytest.fixture(scope="session")
+def config_error(execute_lecture):
+    """Execute lectures/NAME.md with a bad Config value; return the error of the cell that
+    stopped it (the test fails if the page runs through)."""
+    from nbclient.exceptions import CellExecutionError
+
+    def run(name: str, **overrides) -> str:
+        with pytest.raises(CellExecutionError) as error:
+            execute_lecture(name, **overrides)
+        return str(error.value)
+
+    return run
+
+
+def notebook_text(nb) -> str:
+    """Every text an executed notebook printed or displayed, glue records included."""
+    return "\n".join(text for cell in nb.cells for out in cell.get("outputs", [])
+                     for text in [out.get("text", "")] + list(out.get("data", {}).values())
+                     if isinstance(text, str) and text)
+
+
+def notebook_glue(nb) -> dict[str, str]:
+    """name -> text/plain of every value an executed notebook glued."""
+    return {out["metadata"]["scrapbook"]["name"]: out["data"]["application/papermill.record/text/plain"]
+            for cell in nb.cells for out in cell.get("outputs", [])
+            if "scrapbook" in out.get("metadata", {})}
+
+
 def build_scratch_book(folder: Path, page: str) -> subprocess.CompletedProcess:
     """Build, as `make book` does, a book of one lecture (`lectures/sample_lecture.md`
     with the text `page`) and the status page, in `folder`, with this book's

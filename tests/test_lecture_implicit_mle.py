@@ -6,6 +6,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import notebook_text
 from scipy.stats import chi2, norm, t
 
 PAGE = "lectures/implicit_mle.html"
@@ -93,30 +94,14 @@ def test_figures_present_with_alt_text(soup):
         assert len(alt) > 30 and not alt.endswith(".png"), f"figure without a description: {alt!r}"
 
 
-def outputs(nb) -> str:
-    """All text outputs of an executed notebook, glue records included."""
-    texts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if "text" in out:
-                texts.append(out["text"])
-            for value in out.get("data", {}).values():
-                if isinstance(value, str):
-                    texts.append(value)
-    return "\n".join(texts)
-
-
 def test_runs_with_another_config(execute_lecture):
     """A reader's Config: 60 markets (the old page indexed market 90), a noisier measurement,
     200 data sets and another seed; every hidden check of the page must hold."""
     nb = execute_lecture("implicit_mle", n_markets=60, n_datasets=200, seed=3, σ=0.08)
-    text = outputs(nb)
+    text = notebook_text(nb)
     assert "Monte Carlo study, 200 data sets of 60 markets" in text
 
 
-def test_a_bad_value_stops_at_once_naming_the_field(execute_lecture):
-    from nbclient.exceptions import CellExecutionError
-    with pytest.raises(CellExecutionError) as error:
-        execute_lecture("implicit_mle", n_markets=10)
-    message = str(error.value)
+def test_a_bad_value_stops_at_once_naming_the_field(config_error):
+    message = config_error("implicit_mle", n_markets=10)
     assert "Config.n_markets = 10" in message and "accepted values are" in message

@@ -2,6 +2,7 @@
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import notebook_glue, notebook_text
 
 PAGE = "lectures/jax_nn.html"
 SUMMARY_COLUMNS = ["method", "η", "runtime (s)", "speed-up vs Keras", "training MSE",
@@ -110,22 +111,15 @@ def test_runs_with_config_changed(execute_lecture):
     hidden check holding, and the verdicts it glues are the ones its tests reach."""
     nb = execute_lecture("jax_nn", n=300, σ=0.3, k=8, seed=7, epochs=200, num_seeds=10,
                          num_tune_seeds=1, η_grid=(0.03, 0.1, 0.3), quad_points=201)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                   for o in c.get("outputs", []))
+    text = notebook_text(nb)
     assert "of 10 seeds" in text, text[-2000:]
-    glued = {o["metadata"]["scrapbook"]["name"]:
-             o["data"]["application/papermill.record/text/plain"]
-             for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-             if "scrapbook" in o.get("metadata", {})}
+    glued = notebook_glue(nb)
     verdicts = ("'beats'", "'loses to'", "'is not distinguishable, at the 1% level, from'")
     assert glued["verdict_adam_gd"] in verdicts, glued["verdict_adam_gd"]
     assert glued["num_seeds"] == "10", glued["num_seeds"]
 
 
-def test_bad_config_fails_at_once_naming_the_field(execute_lecture):
-    from nbclient.exceptions import CellExecutionError
-    with pytest.raises(CellExecutionError) as error:
-        execute_lecture("jax_nn", num_seeds=3)
-    message = str(error.value)
+def test_bad_config_fails_at_once_naming_the_field(config_error):
+    message = config_error("jax_nn", num_seeds=3)
     assert "Config.num_seeds = 3" in message and "at least 10" in message, message[-1000:]
     assert "check_config(config)" in message

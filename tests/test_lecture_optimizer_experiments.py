@@ -48,7 +48,5 @@ def test_page_runs_with_config_changed(execute_lecture):
 
 
 @pytest.mark.parametrize("field, value", [("κ", 5.0)])
-def test_bad_config_value_names_the_field(execute_lecture, field, value):
-    from nbclient.exceptions import CellExecutionError
-    with pytest.raises(CellExecutionError, match=f"Config.{field}"):
-        execute_lecture("optimizer_experiments", **{field: value})
+def test_bad_config_value_names_the_field(config_error, field, value):
+    assert f"Config.{field}" in config_error("optimizer_experiments", **{field: value})

@@ -110,7 +110,5 @@ def test_page_runs_with_config_changed(execute_lecture):
                     repeat=1, schedule_T=100, schedule_W=10)
 
 
-def test_bad_config_value_names_the_field(execute_lecture):
-    from nbclient.exceptions import CellExecutionError
-    with pytest.raises(CellExecutionError, match="Config.η"):
-        execute_lecture("optimizers", η=5.0)
+def test_bad_config_value_names_the_field(config_error):
+    assert "Config.η" in config_error("optimizers", η=5.0)
