@@ -22,14 +22,17 @@ PORT   ?= 8000
 .PHONY: html book slides slides-pdf pdf print-lectures notebooks test lint bench serve clean lock env vendor \
 	colab-check colab-lock
 
-## env: the virtual environment, installed from requirements.txt (exact pins)
+## env: the virtual environment, installed from requirements.txt (exact pins), with every
+## module compiled to bytecode at install time: each lecture kernel, test and build step
+## then imports JAX, Keras, Sphinx... from .pyc files instead of compiling them again
+## (where PYTHONDONTWRITEBYTECODE is set, nothing else would ever write them)
 env: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { tools/find_python.sh; exit 1; }
 	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null \
 		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet "$$(grep '^uv==' requirements.txt)"
-	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip sync --quiet requirements.txt
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip sync --quiet --compile-bytecode requirements.txt
 	touch $@
 
 ## vendor: MathJax 3 from the npm lock, copied into the build output (offline maths)

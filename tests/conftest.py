@@ -132,16 +132,70 @@ def execute_lecture():
     return run
 
 
-@pytest.fixture(scope="session")
-def config_error(execute_lecture):
-    """Execute lectures/NAME.md with a bad Config value; return the error of the cell that
-    stopped it (the test fails if the page runs through)."""
-    from nbclient.exceptions import CellExecutionError
+def config_definitions(path: Path) -> dict:
+    """A lecture's `Config` and `check_config`, defined here from the page's own code
+    (with the imports, functions and constants they use) without running the rest of the page.
 
-    def run(name: str, **overrides) -> str:
-        with pytest.raises(CellExecutionError) as error:
-            execute_lecture(name, **overrides)
-        return str(error.value)
+    Fails the test unless the page follows the book's convention: one `config = Config()`,
+    then `check_config(config)` as the next statement that is not a definition (in the same
+    cell, or in the next code cell), so that a bad value stops the page before anything runs."""
+    import ast
+    import jupytext
+
+    sources = [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
+    hits = [i for i, source in enumerate(sources) if "config = Config()" in source]
+    if len(hits) != 1:
+        pytest.fail(f"{path}: expected one cell with `config = Config()`, found {len(hits)}")
+    k = hits[0]
+    cells = [ast.parse(source).body for source in sources[:k + 2]]
+    j = next(j for j, n in enumerate(cells[k]) if ast.unparse(n) == "config = Config()")
+    following = cells[k][j + 1:] + (cells[k + 1] if k + 1 < len(cells) else [])
+    first = next((n for n in following if not isinstance(n, (ast.FunctionDef, ast.ClassDef))), None)
+    if first is None or ast.unparse(first) != "check_config(config)":
+        pytest.fail(f"{path}: the first statement after `config = Config()` (in its cell or the "
+                    "next) must be `check_config(config)`, so that a bad value stops the page at once")
+    # the page's top-level imports, classes, functions and constants up to the check...
+    defs: dict[str, ast.stmt] = {}
+    order: list[ast.stmt] = []
+    for node in [n for body in cells for n in body]:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.asname or a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            names = [node.name]
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            names = [t.id for t in node.targets]
+        else:
+            continue
+        order.append(node)
+        defs.update(dict.fromkeys(names, node))
+    # ...of which those that Config and check_config use, directly or through each other
+    need, todo = set(), ["Config", "check_config"]
+    while todo:
+        node = defs.get(todo.pop())
+        if node is not None and id(node) not in need:
+            need.add(id(node))
+            todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+    module = ast.Module(body=[n for n in order if id(n) in need], type_ignores=[])
+    namespace: dict = {"__name__": f"lecture_{path.stem}"}
+    exec(compile(module, str(path), "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="session")
+def config_check():
+    """config_check("hutchinson", M_demo=1): the message of the ValueError that the page's
+    `check_config` raises for these Config fields, or None when they pass. It runs the page's
+    own Config and check (config_definitions) in this process, without a kernel."""
+    pages: dict[str, dict] = {}
+
+    def run(name: str, **fields) -> str | None:
+        if name not in pages:
+            pages[name] = config_definitions(LECTURES / f"{name}.md")
+        try:
+            pages[name]["check_config"](pages[name]["Config"](**fields))
+        except ValueError as error:
+            return str(error)
+        return None
 
     return run
 

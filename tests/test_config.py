@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import config_definitions
 
 import book
 import cache_key
@@ -178,3 +179,46 @@ def test_pre_executed_pages_are_cached_under_the_builds_key(tmp_path):
         cache.match_cache_notebook(pre_execute.read_page(paths[2]))
     # Run again: only the failing page is missing, and one page is left to the build.
     assert pre_execute.run(paths, tmp_path / "cache", jobs=2, timeout=60) == {}
+
+
+LECTURES = sorted(p.stem for p in (ROOT / "lectures").glob("*.md"))
+
+
+@pytest.mark.parametrize("name", LECTURES)
+def test_every_lecture_checks_its_config_at_once(config_check, name):
+    """The book's convention (README, "Adding a lecture"): the defaults pass the page's
+    check_config, and a seed that is not an integer is refused, naming the field."""
+    assert config_check(name) is None
+    message = config_check(name, seed=1.5)
+    assert message and message.startswith("Config.seed"), message
+
+
+def test_a_check_that_comes_late_is_refused(tmp_path):
+    page = tmp_path / "late.md"
+    cell = "```{code-cell} ipython3\n%s\n```\n\n"
+    head = ("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+            "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n")
+    body = ("from typing import NamedTuple\n\nclass Config(NamedTuple):\n    seed: int = 0\n\n"
+            "def check_config(config: Config) -> None:\n    if config.seed < 0:\n"
+            "        raise ValueError('Config.seed < 0')\n\nconfig = Config()")
+    page.write_text(head + cell % body + cell % "x = 1\ncheck_config(config)")
+    with pytest.raises(pytest.fail.Exception, match="must be `check_config\\(config\\)`"):
+        config_definitions(page)
+    page.write_text(head + cell % body + cell % "check_config(config)\nx = 1")
+    namespace = config_definitions(page)
+    with pytest.raises(ValueError, match="Config.seed"):
+        namespace["check_config"](namespace["Config"](seed=-1))
+
+
+def test_the_environment_is_compiled_to_bytecode():
+    """`make env` compiles every installed module (uv --compile-bytecode): where
+    PYTHONDONTWRITEBYTECODE is set, nothing else writes .pyc files, and every kernel, test
+    process and build step would compile JAX, Keras and Sphinx from source again."""
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        pytest.skip(f"not the book's environment ({sys.prefix})")
+    import importlib.util
+    import jax
+    import sphinx
+    for module in (jax, sphinx):
+        cached = Path(importlib.util.cache_from_source(module.__file__))
+        assert cached.is_file(), f"{cached} is missing: rebuild the environment (rm -rf .venv; make env)"

@@ -102,6 +102,8 @@ def test_runs_with_another_config(execute_lecture):
     assert "Monte Carlo study, 200 data sets of 60 markets" in text
 
 
-def test_a_bad_value_stops_at_once_naming_the_field(config_error):
-    message = config_error("implicit_mle", n_markets=10)
-    assert "Config.n_markets = 10" in message and "accepted values are" in message
+@pytest.mark.parametrize("field, value", [("n_markets", 10), ("n_datasets", 100), ("σ", 0.5),
+                                          ("start", (1.0, 0.2)), ("η_decay", 1.5), ("seed", -1)])
+def test_a_bad_value_is_named(config_check, field, value):
+    message = config_check("implicit_mle", **{field: value})
+    assert message and message.startswith(f"Config.{field} = {value!r}: accepted values are"), message

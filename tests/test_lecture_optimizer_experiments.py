@@ -47,6 +47,8 @@ def test_page_runs_with_config_changed(execute_lecture):
                     mlp_T=150, n_train=300, n_eval=5000, hidden=16, mb_T=400, rosen_T=1500)
 
 
-@pytest.mark.parametrize("field, value", [("κ", 5.0)])
-def test_bad_config_value_names_the_field(config_error, field, value):
-    assert f"Config.{field}" in config_error("optimizer_experiments", **{field: value})
+@pytest.mark.parametrize("field, value", [("κ", 5.0), ("seeds", 4), ("level", 0.5), ("quad_T", 10),
+                                          ("tol", 2.0), ("df", 2.0), ("mb_c", 0.0), ("seed", 1.5)])
+def test_a_bad_value_is_named(config_check, field, value):
+    message = config_check("optimizer_experiments", **{field: value})
+    assert message and message.startswith(f"Config.{field} must be"), message
