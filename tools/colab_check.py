@@ -10,11 +10,14 @@ pyenv's installed versions. Where there is none it says so and exits 0 (skipped)
 2. Every full notebook (`_build/html/_notebooks/NAME.ipynb`) runs in a fresh kernel,
    from its install cell on. The install cell sees `google.colab` and takes its Colab
    branch: pip installs the book's pins from the package index, as in Colab. So that
-   the Colab venv stays as Colab has it, each lecture gets its own overlay venv that
-   sees the Colab venv's packages (a `.pth` file); pip installs into the overlay and
-   leaves the Colab venv alone ("outside environment").
-3. Then the exercises-only notebook (`.../exercises/NAME.ipynb`) runs top to bottom in
-   a fresh kernel on the same overlay (its install cell is the same cell, so it finds
+   the Colab venv stays as Colab has it, each distinct install cell gets its own overlay
+   venv that sees the Colab venv's packages (a `.pth` file); pip installs into the
+   overlay and leaves the Colab venv alone ("outside environment"). The first notebook
+   with that install cell installs; the others that have the same cell (the lectures
+   that need the same packages) start once it has, and find their packages installed:
+   the same cell on the same runtime installs the same thing, so it is checked once.
+3. Every exercises-only notebook (`.../exercises/NAME.ipynb`) runs top to bottom in
+   a fresh kernel on its lecture's overlay (its install cell is the same cell, so it finds
    its packages installed): no solution is there, so a later cell that needs one fails.
 
 A notebook fails when a cell raises (the report names the notebook, the cell and the
@@ -172,8 +175,9 @@ def _first_line(source: str) -> str:
     return line.strip()[:70]
 
 
-def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
-    """Run one notebook in a fresh Colab-like kernel; a dict for the report."""
+def execute(path: Path, overlay: Path, workdir: Path, log: Path, installed_cb=None) -> dict:
+    """Run one notebook in a fresh Colab-like kernel; a dict for the report.
+    installed_cb() is called once the install cell has run (or failed)."""
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
@@ -231,6 +235,8 @@ def execute(path: Path, overlay: Path, workdir: Path, log: Path) -> dict:
                 finally:
                     if index == 0 and is_install:
                         result["install_s"] = round(time.perf_counter() - t, 1)
+                    if index == 0 and installed_cb:
+                        installed_cb()
                 for out in cell.outputs:
                     lines = [x for x in out.get("text", "").splitlines()
                              if x.strip() and not LOCAL_PIP.search(x)]
@@ -309,46 +315,60 @@ def install_source(path: Path) -> str:
     return "".join(cells[0]["source"]) if cells else ""
 
 
-def plan(paths: list[Path]) -> list[list[Path]]:
-    """Chains of notebooks that share an overlay: a lecture's full notebook, then its
-    exercises-only one; longest (by the last report, else by size) first."""
-    chains: dict[tuple, list[Path]] = {}
-    for p in sorted(paths, key=lambda p: (p.parent.name == EXERCISES, p.name)):
-        chains.setdefault((p.stem, install_source(p)), []).append(p)
+def plan(paths: list[Path]) -> list[tuple[Path, bool]]:
+    """(notebook, installs) in the order to start them: for each distinct install cell, the
+    first full notebook that has it installs; those come first, then the others; longest
+    (by the last report, else by size) first within each."""
     last = {}
     if (WORK / "report.json").is_file():
         last = {r["notebook"]: r.get("seconds") or 0
                 for r in json.loads((WORK / "report.json").read_text()).get("results", [])}
-    cost = lambda c: sum(last.get(_rel(p), p.stat().st_size / 1e3) for p in c)  # noqa: E731
-    return sorted(chains.values(), key=cost, reverse=True)
+    cost = lambda p: last.get(_rel(p), p.stat().st_size / 1e3)  # noqa: E731
+    ordered = sorted(paths, key=lambda p: (p.parent.name == EXERCISES, -cost(p), p.name))
+    leaders = {}
+    for p in ordered:
+        leaders.setdefault(install_source(p), p)
+    first = [p for p in ordered if leaders[install_source(p)] == p]
+    return [(p, True) for p in first] + [(p, False) for p in ordered if p not in first]
 
 
 def run_all(paths: list[Path], jobs: int) -> list[dict]:
-    """Execute the notebooks, `jobs` at a time; an exercises-only notebook starts once
-    its lecture's full notebook has installed the packages (same overlay)."""
+    """Execute the notebooks, `jobs` at a time, one overlay per distinct install cell; a
+    notebook starts once the first notebook with its install cell has run that cell."""
     has = set(COLAB_HAS)
     todo: queue.Queue = queue.Queue()
-    for chain in plan(paths):
-        todo.put(chain)
+    ready: dict[str, threading.Event] = {}
+    for path, installs in plan(paths):
+        todo.put((path, installs))
+        ready.setdefault(install_source(path), threading.Event())
+    overlays = {source: WORK / "overlays" / hashlib.sha256(source.encode()).hexdigest()[:12]
+                for source in ready}
     results, lock = [], threading.Lock()
 
     def worker():
         while True:
             try:
-                chain = todo.get_nowait()
+                path, installs = todo.get_nowait()
             except queue.Empty:
                 return
-            overlay = WORK / "overlays" / r_name(chain[0]).replace("/", "-")
-            make_overlay(overlay)
-            for i, path in enumerate(chain):
-                workdir = Path(tempfile.mkdtemp(prefix=f"{path.stem}-", dir=WORK))
-                r = execute(path, overlay, workdir, WORK / "logs" / f"{r_name(path)}.log")
-                if i == 0:
-                    check_replaced(r, overlay, has)
+            source = install_source(path)
+            event, overlay = ready[source], overlays[source]
+            workdir = Path(tempfile.mkdtemp(prefix=f"{path.stem}-", dir=WORK))
+            try:
+                if installs:
+                    make_overlay(overlay)
+                else:
+                    event.wait()
+                r = execute(path, overlay, workdir, WORK / "logs" / f"{r_name(path)}.log",
+                            installed_cb=event.set if installs else None)
+            finally:
+                event.set()        # never leave the others waiting, whatever happened
                 shutil.rmtree(workdir, ignore_errors=True)
-                with lock:
-                    results.append(r)
-                    print(_line(r), flush=True)
+            if installs:
+                check_replaced(r, overlay, has)
+            with lock:
+                results.append(r)
+                print(_line(r), flush=True)
 
     threads = [threading.Thread(target=worker) for _ in range(jobs)]
     for t in threads:
