@@ -83,8 +83,6 @@ LECTURES = ROOT / "lectures"
 # XLA's CPU compiler without its expensive optimisations, for the lectures the tests run
 # with a changed Config: compiling is most of a small Config's run time, and halves.
 FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
-# JAX's persistent compilation cache that `make html` fills (Makefile JAX_CACHE)
-JAX_CACHE = ROOT / "_build" / "jax-cache"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -106,17 +104,12 @@ def execute_lecture():
     `config = Config()` replaced by `config = Config(M_grid=(1, 3, 10))`, as a
     reader who edits the Config would, and returns the executed notebook. A
     failing cell fails the test with the cell's error; hidden checks count.
-
-    The kernel compiles with FAST_COMPILE, for runs with smaller sizes than the book's.
-    With `build_programs=True` it compiles as the build does and reads the build's
-    compilation cache instead: for runs at the book's sizes with other values, whose
-    programs the build mostly compiled already (a value compiled into a program, such
-    as a learning rate, still compiles afresh).
+    The kernel compiles with FAST_COMPILE.
     """
     import jupytext
     from nbclient import NotebookClient
 
-    def run(name: str, timeout: int = 600, build_programs: bool = False, **overrides):
+    def run(name: str, timeout: int = 600, **overrides):
         path = LECTURES / f"{name}.md"
         nb = jupytext.read(path)
         args = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
@@ -125,20 +118,15 @@ def execute_lecture():
             pytest.fail(f"{path}: expected one cell with `config = Config()`, found {len(hits)}")
         hits[0].source = hits[0].source.replace("config = Config()", f"config = Config({args})")
         flags = os.environ.get("XLA_FLAGS")
-        env = ({"JAX_COMPILATION_CACHE_DIR": str(JAX_CACHE),
-                "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"} if build_programs
-               else {"XLA_FLAGS": f"{flags or ''} {FAST_COMPILE}".strip()})
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)                                  # the kernel inherits them
+        os.environ["XLA_FLAGS"] = f"{flags or ''} {FAST_COMPILE}".strip()   # the kernel inherits it
         try:
             NotebookClient(nb, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(LECTURES)}}).execute()
         finally:
-            for k, v in saved.items():
-                if v is None:
-                    del os.environ[k]
-                else:
-                    os.environ[k] = v
+            if flags is None:
+                del os.environ["XLA_FLAGS"]
+            else:
+                os.environ["XLA_FLAGS"] = flags
         return nb
 
     return run
