@@ -315,21 +315,22 @@ def install_source(path: Path) -> str:
     return "".join(cells[0]["source"]) if cells else ""
 
 
-def plan(paths: list[Path]) -> list[tuple[Path, bool]]:
-    """(notebook, installs) in the order to start them: for each distinct install cell, the
-    first full notebook that has it installs; those come first, then the others; longest
-    (by the last report, else by size) first within each."""
+def plan(paths: list[Path]) -> list[tuple[Path, str, bool]]:
+    """(notebook, its install cell, installs) in the order to start them: for each distinct
+    install cell, the first full notebook that has it installs; those come first, then the
+    others; longest (by the last report, else by size) first within each."""
     last = {}
     if (WORK / "report.json").is_file():
         last = {r["notebook"]: r.get("seconds") or 0
                 for r in json.loads((WORK / "report.json").read_text()).get("results", [])}
     cost = lambda p: last.get(_rel(p), p.stat().st_size / 1e3)  # noqa: E731
     ordered = sorted(paths, key=lambda p: (p.parent.name == EXERCISES, -cost(p), p.name))
+    source = {p: install_source(p) for p in ordered}
     leaders = {}
     for p in ordered:
-        leaders.setdefault(install_source(p), p)
-    first = [p for p in ordered if leaders[install_source(p)] == p]
-    return [(p, True) for p in first] + [(p, False) for p in ordered if p not in first]
+        leaders.setdefault(source[p], p)
+    return ([(p, source[p], True) for p in leaders.values()]
+            + [(p, source[p], False) for p in ordered if leaders[source[p]] != p])
 
 
 def run_all(paths: list[Path], jobs: int) -> list[dict]:
@@ -338,9 +339,9 @@ def run_all(paths: list[Path], jobs: int) -> list[dict]:
     has = set(COLAB_HAS)
     todo: queue.Queue = queue.Queue()
     ready: dict[str, threading.Event] = {}
-    for path, installs in plan(paths):
-        todo.put((path, installs))
-        ready.setdefault(install_source(path), threading.Event())
+    for path, source, installs in plan(paths):
+        todo.put((path, source, installs))
+        ready.setdefault(source, threading.Event())
     overlays = {source: WORK / "overlays" / hashlib.sha256(source.encode()).hexdigest()[:12]
                 for source in ready}
     results, lock = [], threading.Lock()
@@ -348,10 +349,9 @@ def run_all(paths: list[Path], jobs: int) -> list[dict]:
     def worker():
         while True:
             try:
-                path, installs = todo.get_nowait()
+                path, source, installs = todo.get_nowait()
             except queue.Empty:
                 return
-            source = install_source(path)
             event, overlay = ready[source], overlays[source]
             workdir = Path(tempfile.mkdtemp(prefix=f"{path.stem}-", dir=WORK))
             try:
@@ -362,7 +362,8 @@ def run_all(paths: list[Path], jobs: int) -> list[dict]:
                 r = execute(path, overlay, workdir, WORK / "logs" / f"{r_name(path)}.log",
                             installed_cb=event.set if installs else None)
             finally:
-                event.set()        # never leave the others waiting, whatever happened
+                if installs:
+                    event.set()    # never leave the others waiting, whatever happened
                 shutil.rmtree(workdir, ignore_errors=True)
             if installs:
                 check_replaced(r, overlay, has)
