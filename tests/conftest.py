@@ -80,6 +80,15 @@ def offline_page(page, site_url):
 
 LECTURES = ROOT / "lectures"
 
+
+def config_cell(sources: list[str], path: Path) -> int:
+    """The index of the one code cell (of these sources) that holds `config = Config()`;
+    fails the test when there is none or more than one."""
+    hits = [i for i, source in enumerate(sources) if "config = Config()" in source]
+    if len(hits) != 1:
+        pytest.fail(f"{path}: expected one cell with `config = Config()`, found {len(hits)}")
+    return hits[0]
+
 # XLA's CPU compiler without its expensive optimisations, for the lectures the tests run
 # with a changed Config: compiling is most of a small Config's run time, and halves.
 FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
@@ -113,10 +122,9 @@ def execute_lecture():
         path = LECTURES / f"{name}.md"
         nb = jupytext.read(path)
         args = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
-        hits = [c for c in nb.cells if c.cell_type == "code" and "config = Config()" in c.source]
-        if len(hits) != 1:
-            pytest.fail(f"{path}: expected one cell with `config = Config()`, found {len(hits)}")
-        hits[0].source = hits[0].source.replace("config = Config()", f"config = Config({args})")
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        cell = code[config_cell([c.source for c in code], path)]
+        cell.source = cell.source.replace("config = Config()", f"config = Config({args})")
         flags = os.environ.get("XLA_FLAGS")
         os.environ["XLA_FLAGS"] = f"{flags or ''} {FAST_COMPILE}".strip()   # the kernel inherits it
         try:
@@ -143,10 +151,7 @@ def config_definitions(path: Path) -> dict:
     import jupytext
 
     sources = [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
-    hits = [i for i, source in enumerate(sources) if "config = Config()" in source]
-    if len(hits) != 1:
-        pytest.fail(f"{path}: expected one cell with `config = Config()`, found {len(hits)}")
-    k = hits[0]
+    k = config_cell(sources, path)
     cells = [ast.parse(source).body for source in sources[:k + 2]]
     j = next(j for j, n in enumerate(cells[k]) if ast.unparse(n) == "config = Config()")
     following = cells[k][j + 1:] + (cells[k + 1] if k + 1 < len(cells) else [])
