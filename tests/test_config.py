@@ -140,6 +140,7 @@ def test_lock_resolves_on_newer_pythons(minor, tmp_path):
 PAGE_HEAD = """---
 jupytext:
   text_representation:
+    extension: .md
     format_name: myst
 kernelspec:
   display_name: Python 3
@@ -181,7 +182,7 @@ def test_pre_executed_pages_are_cached_under_the_builds_key(tmp_path):
     assert pre_execute.run(paths, tmp_path / "cache", jobs=2, timeout=60) == {}
 
 
-LECTURES = sorted(p.stem for p in (ROOT / "lectures").glob("*.md"))
+LECTURES = [Path(doc).name for doc in book.lectures(ROOT)]
 
 
 @pytest.mark.parametrize("name", LECTURES)
@@ -196,15 +197,13 @@ def test_every_lecture_checks_its_config_at_once(config_check, name):
 def test_a_check_that_comes_late_is_refused(tmp_path):
     page = tmp_path / "late.md"
     cell = "```{code-cell} ipython3\n%s\n```\n\n"
-    head = ("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
-            "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n")
     body = ("from typing import NamedTuple\n\nclass Config(NamedTuple):\n    seed: int = 0\n\n"
             "def check_config(config: Config) -> None:\n    if config.seed < 0:\n"
             "        raise ValueError('Config.seed < 0')\n\nconfig = Config()")
-    page.write_text(head + cell % body + cell % "x = 1\ncheck_config(config)")
+    page.write_text(PAGE_HEAD + cell % body + cell % "x = 1\ncheck_config(config)")
     with pytest.raises(pytest.fail.Exception, match="must be `check_config\\(config\\)`"):
         config_definitions(page)
-    page.write_text(head + cell % body + cell % "check_config(config)\nx = 1")
+    page.write_text(PAGE_HEAD + cell % body + cell % "check_config(config)\nx = 1")
     namespace = config_definitions(page)
     with pytest.raises(ValueError, match="Config.seed"):
         namespace["check_config"](namespace["Config"](seed=-1))
