@@ -172,8 +172,8 @@ def print_lectures(site: Path, names: list[str]) -> list[tuple[str, dict | None]
             start = time.perf_counter()
             info = print_page(page, f"{base}/{html.relative_to(site).as_posix()}", out)
             info["seconds"] = time.perf_counter() - start
-            if problems():
-                sys.exit(f"pdf: {html.name}: " + "; ".join(problems()))
+            if found := problems():
+                sys.exit(f"pdf: {html.name}: " + "; ".join(found))
             if info["wide_code"]:
                 sys.exit(f"pdf: {html.name}: code lines run off the page: {info['wide_code']}")
             key_file.parent.mkdir(parents=True, exist_ok=True)
