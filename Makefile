@@ -20,7 +20,7 @@ VENDOR := $(BUILD)/vendor/_static
 PORT   ?= 8000
 
 .PHONY: html book slides slides-pdf pdf print-lectures notebooks test lint bench serve clean lock env vendor \
-	colab-check colab-lock
+	colab-check colab-lock seeds
 
 ## env: the virtual environment, installed from requirements.txt (exact pins), with every
 ## module compiled to bytecode at install time: each lecture kernel, test and build step
@@ -125,6 +125,13 @@ lint: env
 ## benchmarks/expectations.toml (one section per platform); fails naming each miss
 bench: book
 	$(BIN)/python benchmarks/bench.py
+
+## seeds: execute every lecture (or PAGES="a b") on other master seeds (SEEDS=5 of them)
+## and list each check that fails, by page, seed and line; not part of `make test`
+SEEDS ?= 5
+PAGES ?=
+seeds: env
+	$(BIN)/python tools/seeds.py --seeds $(SEEDS) $(if $(JOBS),--jobs $(JOBS)) $(PAGES)
 
 ## serve: serve the built site on http://localhost:$(PORT)
 serve:
