@@ -142,8 +142,33 @@ def internal_link_problems(html_dir: Path) -> list[str]:
     return problems
 
 
+MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def notebook_link_problems(html_dir: Path, site: str) -> list[str]:
+    """Links of the generated notebooks' markdown that do not work in Colab: a relative
+    link (Colab opens the notebook alone), or a link into the published site (`site`)
+    to a page this build did not write."""
+    problems = []
+    for nb_path in sorted((html_dir / "_notebooks").rglob("*.ipynb")):
+        for cell in nbformat.read(nb_path, as_version=4).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for url in MD_LINK.findall(cell.source):
+                where = f"{nb_path.relative_to(html_dir)}: link to {url}"
+                if url.startswith(site):
+                    target = unquote(urlsplit(url[len(site):]).path)
+                    if not (html_dir / target).is_file():
+                        problems.append(f"{where}: this build has no {target}")
+                elif not (url.startswith("#") or re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I)):
+                    problems.append(f"{where}: a relative link breaks in Colab")
+    return problems
+
+
 def test_internal_links_resolve(html_dir):
-    problems = internal_link_problems(html_dir)
+    """Every link between the site's pages, and every link of the notebooks into the
+    published site, reaches a page of this build."""
+    problems = internal_link_problems(html_dir) + notebook_link_problems(html_dir, book.site_url())
     assert not problems, "\n".join(problems)
 
 
@@ -151,6 +176,13 @@ def test_link_check_catches_a_broken_link(tmp_path):
     (tmp_path / "a.html").write_text('<a href="b.html#x">ok</a> <a href="missing.html">bad</a>')
     (tmp_path / "b.html").write_text("<p>b</p>")
     assert internal_link_problems(tmp_path) == ["a.html: broken link to missing.html"]
+    (tmp_path / "_notebooks").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "[ok](https://site.example/b.html#x) [gone](https://site.example/c.html) "
+        "[rel](b.html) [out](https://docs.example/x)")]), tmp_path / "_notebooks" / "n.ipynb")
+    assert notebook_link_problems(tmp_path, "https://site.example/") == [
+        "_notebooks/n.ipynb: link to https://site.example/c.html: this build has no c.html",
+        "_notebooks/n.ipynb: link to b.html: a relative link breaks in Colab"]
 
 
 def test_mathjax_is_served_locally(html_dir, built_html):

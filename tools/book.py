@@ -56,6 +56,36 @@ def lectures(root: Path = ROOT) -> list[str]:
     return [e for e in toc_entries(root) if e.startswith(LECTURES + "/")]
 
 
+def front_matter(path: Path) -> dict:
+    """The YAML front matter of a MyST page ({} when it has none)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    return yaml.safe_load(text[4:text.index("\n---", 3)]) or {}
+
+
+def deck(path: Path, root: Path = ROOT) -> tuple[str, str] | None:
+    """(name, title) of the slide deck a lecture names in its front matter (`deck: NAME`,
+    the deck `slides/NAME.md`), or None; ValueError naming the page when the deck is missing."""
+    name = front_matter(path).get("deck")
+    if not name:
+        return None
+    source = root / "slides" / f"{name}.md"
+    if not source.is_file():
+        raise ValueError(f"{path}: its front matter names the deck '{name}', but {source} does not exist")
+    title = re.search(r"^# (.+)$", source.read_text(encoding="utf-8"), re.M)
+    return name, title[1].strip() if title else name
+
+
+def site_url(root: Path = ROOT) -> str:
+    """Where the book is published (`html.baseurl` of _config.yml), ending in a slash."""
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    url = (config.get("html") or {}).get("baseurl")
+    if not url:
+        raise ValueError(f"{root / '_config.yml'}: html.baseurl (where the book is published) is not set")
+    return url.rstrip("/") + "/"
+
+
 # ------------------------------------------------------------ pins
 
 def norm(name: str) -> str:

@@ -11,8 +11,12 @@ jupytext reads the MyST file into cells. The markdown keeps what Colab renders
 - directives: `{include}`, `{admonition}` and `{note}`/`{warning}`/`{tip}`/`{important}`,
   `{exercise-start}`/`{exercise-end}` (numbered N.k as on the site) and
   `{solution-start}`/`{solution-end}`;
-- roles: `{ref}`, `{doc}` (the other lecture's title) and `{glue:text}` (the value this build glued, read from the executed
-  page in _build/jupyter_execute, formatted as the site formats it);
+- roles: `{ref}`, `{doc}` (a link to the other page on the published site, `html.baseurl`)
+  and `{glue:text}` (the value this build glued, read from the executed page in
+  _build/jupyter_execute, formatted as the site formats it; a measured figure, a glued
+  name starting `t_`, `speedup_` or `mb_`, is followed by "(on the book's CPU
+  build)", naming the build's platform, so that a reader tells it from their own outputs);
+- a lecture whose front matter names a deck (`deck: NAME`) links it under its title;
 - `(label)=` targets and `%` comments.
 
 Anything else stops it with `file:line: message`, as does an exercise without its
@@ -65,7 +69,12 @@ ADMONITIONS = {"note", "warning", "tip", "important"}
 CHECK_TITLE = "Check the claims above"
 HIDDEN_TITLE = "Set-up hidden on the site"
 PARSER = get_parser().use(colon_fence_plugin).use(dollarmath_plugin)
-ROLE = re.compile(r"(?<!`)\{([\w:.-]+)\}`([^`]*)`")
+ROLE = re.compile(r"(?<!`)\{([\w:.-]+)\}`([^`]*)`"
+                  r"(?P<unit>[ \u00a0]?(?:ms|µs|s|seconds|MB|MiB|GB|GiB|kB|%|×|times)(?!\w))?")
+# glued names of figures measured on the device (README: t_ seconds, speedup_ ratios of
+# times, mb_ sizes):
+# in the notebooks they read as the book build's figures, beside the reader's own outputs
+MEASURED = re.compile(r"^(t|speedup|mb)_")
 OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 CHECK_DEF = re.compile(r"^def (check_\w+)\(", re.M)
 
@@ -75,6 +84,14 @@ class NotebookError(Exception):
 
     def __init__(self, path: Path, line: int, message: str):
         super().__init__(f"{_rel(path)}:{line}: {message}")
+
+
+def site_url() -> str:
+    """The published site, where the notebooks' links point (html.baseurl)."""
+    try:
+        return book.site_url(ROOT)
+    except ValueError as error:
+        raise NotebookError(ROOT / "_config.yml", 1, str(error)) from None
 
 
 def _rel(path: Path) -> str:
@@ -89,6 +106,7 @@ class Lecture:
     """What one pass over a lecture learns and produces."""
     path: Path
     glue: dict | None = None                        # name -> text/plain; None: not executed
+    platform: str = ""                              # the build's JAX platform ("cpu", "gpu")
     pieces: list = field(default_factory=list)      # (kind, payload): md, break, code, sol-start, sol-end
     exercises: dict = field(default_factory=dict)   # label -> (number, line)
     solutions: set = field(default_factory=set)
@@ -173,16 +191,20 @@ def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
         where = line + text[:m.start()].count("\n")
         if name == "ref":
             shown = re.match(r"^(.*?)\s*<([^>]+)>$", content, re.S)
-            return shown[1] if shown else lec.labels.get(content, content)
-        if name == "doc":  # another lecture: its title (notebooks have no site links)
+            return (shown[1] if shown else lec.labels.get(content, content)) + (m["unit"] or "")
+        if name == "doc":  # another page: a link to it on the published site
             shown = re.match(r"^(.*?)\s*<([^>]+)>$", content, re.S)
-            if shown:
-                return shown[1]
-            target = path.parent / f"{content}.md"
+            doc = shown[2] if shown else content
+            target = path.parent / f"{doc}.md"
             if not target.is_file():
                 raise NotebookError(path, line, f"{{doc}}`{content}`: no page {target.name}")
-            title = re.search(r"^# (.+)$", target.read_text(encoding="utf-8"), re.M)
-            return f"*{title[1].strip()}*" if title else content
+            if shown:
+                label = shown[1]
+            else:
+                title = re.search(r"^# (.+)$", target.read_text(encoding="utf-8"), re.M)
+                label = f"*{title[1].strip()}*" if title else doc
+            page = target.resolve().relative_to(ROOT.resolve()).with_suffix(".html")
+            return f"[{label}]({site_url()}{page.as_posix()}){m['unit'] or ''}"
         if name == "glue:text":
             key, _, spec = content.partition(":")
             if lec.glue is None:
@@ -191,7 +213,11 @@ def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
             if key not in lec.glue:
                 raise NotebookError(path, where, f"{{glue:text}} '{key}': the executed page glued no "
                                     f"such name (it glued: {', '.join(lec.glue) or 'nothing'})")
-            return format_plain_text(lec.glue[key], spec)
+            value = format_plain_text(lec.glue[key], spec) + (m["unit"] or "")
+            if MEASURED.match(key):
+                where = f"the book's {lec.platform.upper()} build" if lec.platform else "the book's build"
+                value += f" (on {where})"
+            return value
         raise NotebookError(path, where, f"unknown role '{{{name}}}': the notebook generator "
                             "(tools/notebooks.py) does not convert it; convert it there, or do without")
     return ROLE.sub(one, text)
@@ -327,15 +353,17 @@ def _code_cell(lec: Lecture, cell, line: int) -> dict:
 
 # ---------------------------------------------------------------- notebooks
 
-def convert(path: Path, chapter: int | None = None, glue: dict | None = None) -> tuple[dict, dict]:
+def convert(path: Path, chapter: int | None = None, glue: dict | None = None,
+            platform: str = "") -> tuple[dict, dict]:
     """The full and the exercises-only notebook of the MyST lecture at `path`.
 
     `chapter` is the lecture's number in the book (exercises are numbered chapter.k, as
-    on the site); `glue` maps each name the executed page glued to its text/plain.
+    on the site); `glue` maps each name the executed page glued to its text/plain;
+    `platform` is the build's JAX platform, named beside each measured figure.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    lec = Lecture(path, glue)
+    lec = Lecture(path, glue, platform)
     _scan_labels(lec, text, chapter)
     nb = myst_to_notebook(text, add_source_map=True)
     lines = text.splitlines()
@@ -354,6 +382,16 @@ def convert(path: Path, chapter: int | None = None, glue: dict | None = None) ->
     for label, (_, line) in lec.exercises.items():
         if label not in lec.solutions:
             raise NotebookError(path, line, f"exercise '{label}' has no solution")
+
+    try:
+        slides = book.deck(path, ROOT)
+    except ValueError as error:
+        raise NotebookError(path, 1, str(error)) from None
+    if slides:   # the deck's link right under the title, as on the site
+        title = next((i for i, (kind, part) in enumerate(lec.pieces)
+                      if kind == "md" and part.startswith("# ")), -1)
+        lec.pieces.insert(title + 1, ("md", f"Slides for this lecture: [{slides[1]}]"
+                                            f"({site_url()}slides/{slides[0]}.html)"))
 
     code = "\n".join(c.source for kind, c in lec.pieces if kind == "code")
     head = nbformat.v4.new_code_cell(install_cell(colab_packages(code)))
@@ -415,10 +453,11 @@ def build(out: Path = OUT, lectures: list[Path] | None = None,
     under `out` (emptied first), with the figures glued by the pages executed under `executed`."""
     lectures = lectures or [root / f"{doc}.md" for doc in book.lectures(root)]
     numbers = book.chapters(root)
+    platform = book.number((book.glued("status", executed) or {}).get("platform", "''"))
     done = []
     for p in map(Path, lectures):
         doc = f"{LECTURES}/{p.stem}"
-        done.append((p, *convert(p, numbers.get(doc), book.glued(doc, executed))))
+        done.append((p, *convert(p, numbers.get(doc), book.glued(doc, executed), platform)))
     shutil.rmtree(out, ignore_errors=True)      # only once every lecture converted
     (out / EXERCISES).mkdir(parents=True)
     written = []

@@ -14,7 +14,12 @@ such as hidden code cells) before the browser prints, so that a reader who print
 from the browser sees them too; the sphinx-togglebutton dropdowns (the exercise
 solutions) are shown by the print stylesheet.
 
-3. Keyboard access to code revealed by a dropdown. pydata-sphinx-theme makes every
+3. The slides of a lecture, linked under its title: a lecture whose front matter says
+`deck: NAME` gets a line "Slides for this lecture: TITLE (also as a PDF)" that links
+`slides/NAME.html` (and `slides/NAME.pdf` where Chromium prints it). A deck that does
+not exist stops the build, naming the page.
+
+4. Keyboard access to code revealed by a dropdown. pydata-sphinx-theme makes every
 scrollable <pre> a tab stop (so that it can be scrolled with the arrow keys), but
 it looks again only on a window resize or a change of the page's elements, not
 when a dropdown opens: wide code in an opened solution stayed out of reach of the
@@ -27,6 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser import CHROMIUM  # noqa: E402
+import book  # noqa: E402
+from docutils import nodes  # noqa: E402
+from sphinx.errors import ExtensionError  # noqa: E402
 
 FOLDER = "_pdf"  # of the site
 LECTURES = "lectures"
@@ -75,9 +83,34 @@ def add_pdf_link(app, pagename, templatename, context, doctree):
         group["buttons"] = buttons + [entry]
 
 
+def add_deck_link(app, doctree):
+    """Under a lecture's title, a line that links its slide deck (front matter `deck:`)."""
+    docname = app.env.docname
+    if not docname.startswith(LECTURES + "/"):
+        return
+    try:
+        slides = book.deck(Path(app.srcdir) / f"{docname}.md", Path(app.srcdir))
+    except ValueError as error:
+        raise ExtensionError(str(error)) from None
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if not slides or section is None:
+        return
+    up = "../" * docname.count("/")
+    line = nodes.paragraph(classes=["deck-link"])
+    line += nodes.Text("Slides for this lecture: ")
+    line += nodes.reference("", slides[1], refuri=f"{up}slides/{slides[0]}.html")
+    if app.config.lecture_pdf_link:
+        line += nodes.Text(" (also as a ")
+        line += nodes.reference("", "PDF", refuri=f"{up}slides/{slides[0]}.pdf")
+        line += nodes.Text(")")
+    title = next(iter(section.findall(nodes.title)))
+    section.insert(section.index(title) + 1, line)
+
+
 def setup(app):
     # Link the PDFs when the printer can make them (override in conf to force either way).
     app.add_config_value("lecture_pdf_link", Path(CHROMIUM).exists(), "html")
     app.add_js_file(None, body=SCRIPT)
+    app.connect("doctree-read", add_deck_link)
     app.connect("html-page-context", add_pdf_link, priority=700)  # after notebook_links (600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
