@@ -57,29 +57,32 @@ book: env vendor
 	@$(JAX_ENV) $(BIN)/python tools/pre_execute.py $(if $(JOBS),--jobs $(JOBS))
 	$(JAX_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
-## slides: the reveal.js deck, into _build/html/slides (built again only when its sources,
-## the lock or MathJax changed)
+## slides: the reveal.js decks (slides/*.md), into _build/html/slides, after the book: a deck
+## shows the figures and numbers its lecture glued (tools/deck_glue.py); built again only when
+## a deck, its configuration, an executed lecture, the lock or MathJax changed
 # Plain sphinx-build with slides/conf.py: jupyter-book's builder would inject its
 # theme and scripts into the deck. Built in _build/slides (myst-nb keeps its
 # executed notebooks beside the output folder), then copied into the site.
+DECKS       := $(basename $(notdir $(wildcard slides/*.md)))
 SLIDES_OUT  := $(BUILD)/slides/html
-SLIDES_HTML := $(HTML)/slides/deep_learning.html
-SLIDES_PDF  := $(HTML)/slides/deep_learning.pdf
-slides: env vendor
-	@$(MAKE) --no-print-directory $(SLIDES_HTML)
-$(SLIDES_HTML): slides/deep_learning.md slides/conf.py $(wildcard slides/_static/*) \
-		requirements.txt package-lock.json
+SLIDES_HTML := $(DECKS:%=$(HTML)/slides/%.html)
+SLIDES_PDF  := $(DECKS:%=$(HTML)/slides/%.pdf)
+SLIDES_STAMP := $(BUILD)/slides/.copied
+slides: book
+	@$(MAKE) --no-print-directory $(SLIDES_STAMP)
+$(SLIDES_STAMP): $(wildcard slides/*.md) slides/conf.py $(wildcard slides/_static/*) tools/deck_glue.py \
+		$(wildcard $(BUILD)/jupyter_execute/lectures/*.ipynb) requirements.txt package-lock.json
 	@$(BIN)/python tools/cache_key.py requirements.txt $(BUILD)/slides/.jupyter_cache $(BUILD)/slides/doctrees
 	$(BIN)/sphinx-build -b revealjs -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(SLIDES_OUT)
 	@rm -rf $(HTML)/slides/_images $(HTML)/slides/_static
 	@mkdir -p $(HTML)/slides
-	cp -pr $(SLIDES_OUT)/deep_learning.html $(SLIDES_OUT)/_static $(SLIDES_OUT)/_images $(HTML)/slides/
-	@touch $@
+	cp -pr $(DECKS:%=$(SLIDES_OUT)/%.html) $(SLIDES_OUT)/_static $(SLIDES_OUT)/_images $(HTML)/slides/
+	@touch $(SLIDES_HTML) $@
 
-## slides-pdf: the deck printed to PDF with headless Chromium (again only when the deck changed)
+## slides-pdf: every deck printed to PDF with headless Chromium (again only when it changed)
 slides-pdf: slides
 	@$(MAKE) --no-print-directory $(SLIDES_PDF)
-$(SLIDES_PDF): $(SLIDES_HTML)
+$(HTML)/slides/%.pdf: $(HTML)/slides/%.html
 	$(BIN)/python tools/pdf.py deck $< $@
 
 ## pdf: every lecture printed to _build/html/_pdf/NAME.pdf with headless Chromium and

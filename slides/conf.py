@@ -1,4 +1,4 @@
-"""Sphinx configuration of the reveal.js slide deck (built with `make slides`).
+"""Sphinx configuration of the reveal.js slide decks (built with `make slides`).
 
 The deck is a MyST notebook: myst-nb executes its code cells and sphinx-revealjs
 writes the slides. It is built with a plain `sphinx-build -b revealjs` rather
@@ -7,13 +7,21 @@ page. Everything the deck loads (reveal.js, its plugins, MathJax, fonts) is
 copied into the build output, so the slides work without a network.
 """
 
+import sys
+from pathlib import Path
+
+# the book's extension that shows in a deck what its lecture glued (tools/deck_glue.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
 project = "Deep Learning"
 author = "The workshop's instructors"
 copyright = "2026"
 
 root_doc = "deep_learning"
 language = "en"                       # <html lang="en">: screen readers pick the voice
-extensions = ["myst_nb", "sphinx_revealjs"]
+# Every deck is one page, slides/NAME.md; the decks other than the root one say
+# `orphan: true` in their front matter (no deck includes another).
+extensions = ["myst_nb", "sphinx_revealjs", "deck_glue"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
 # --- MyST and execution -------------------------------------------------------
