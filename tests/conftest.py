@@ -15,8 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
-sys.path.insert(0, str(ROOT / "tools"))    # the build helpers, for every test module
-from browser import CHROMIUM, FLAGS, serve, watch  # noqa: E402
+from browser import CHROMIUM, FLAGS, serve, watch
 
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SCREENSHOTS = ROOT / "_build" / "screenshots"

@@ -11,17 +11,15 @@ violations can be compared page by page with another build's.
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book import toc_entries  # noqa: E402
-from pages import site_pages  # noqa: E402
-from pdf import READY  # noqa: E402
+from book import toc_entries
+from pages import site_pages
+from pdf import READY
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 REPORTS = ROOT / "_build" / "accessibility"

@@ -2,17 +2,15 @@
 outside; and the lectures printed to PDF (tools/pdf.py, run by `make html`)."""
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from browser import CHROMIUM  # noqa: E402
-from book import lectures  # noqa: E402
-from pdf import A4_CONTENT_PX, PAGE_READY, WIDE_CODE, count_pdf_pages, pdf_title  # noqa: E402
+from browser import CHROMIUM
+from book import lectures
+from pdf import A4_CONTENT_PX, PAGE_READY, WIDE_CODE, count_pdf_pages, pdf_title
 
 PAGES = ["intro.html", "status.html"]
 

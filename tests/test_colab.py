@@ -15,9 +15,8 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import colab_check  # noqa: E402
-from book import lectures  # noqa: E402
+import colab_check
+from book import lectures
 
 NAMES = [Path(doc).name for doc in lectures(ROOT)]
 NOTEBOOKS = [f"{n}.ipynb" for n in NAMES] + [f"{colab_check.EXERCISES}/{n}.ipynb" for n in NAMES]

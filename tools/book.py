@@ -77,6 +77,17 @@ def deck(path: Path, root: Path = ROOT) -> tuple[str, str] | None:
     return name, title[1].strip() if title else name
 
 
+def decks(root: Path = ROOT) -> dict[str, str | None]:
+    """Every deck of `slides/` (name -> the lecture whose front matter names it, or None),
+    in the lectures' order, then by name."""
+    named = {front_matter(root / f"{doc}.md").get("deck"): doc for doc in lectures(root)
+             if (root / f"{doc}.md").is_file()}
+    order = {name: i for i, name in enumerate(named)}
+    found = sorted((p.stem for p in (root / "slides").glob("*.md")),
+                   key=lambda name: (order.get(name, len(order)), name))
+    return {name: named.get(name) for name in found}
+
+
 def site_url(root: Path = ROOT) -> str:
     """Where the book is published (`html.baseurl` of _config.yml), ending in a slash."""
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))

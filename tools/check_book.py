@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import book  # noqa: E402
+import book
 
 NOT_PAGES = {"README.md"}
 

@@ -53,9 +53,8 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import book  # noqa: E402
-from notebooks import COLAB_HAS  # noqa: E402  (what Colab loads at start-up)
+import book
+from notebooks import COLAB_HAS  # (what Colab loads at start-up)
 
 ROOT = book.ROOT
 COLAB = ROOT / "colab"

@@ -16,12 +16,10 @@ from `_config.yml`: `repository.url` (ORG/REPO) and, under `launch_buttons`,
 pushes the contents of _build/html/_notebooks to that branch and folder.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import notebooks  # noqa: E402  (tools/notebooks.py, the generator)
-from cell_errors import stop_build  # noqa: E402
+import notebooks  # (tools/notebooks.py, the generator)
+from cell_errors import stop_build
 
 FOLDER = "_notebooks"  # of the site
 

@@ -53,8 +53,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from myst_nb.core.variables import format_plain_text
 from packaging.requirements import Requirement
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import book  # noqa: E402
+import book
 
 ROOT = book.ROOT
 LECTURES = book.LECTURES

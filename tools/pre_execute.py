@@ -25,8 +25,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import book  # noqa: E402
+import book
 
 CACHE = book.ROOT / "_build" / ".jupyter_cache"
 

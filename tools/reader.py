@@ -27,14 +27,12 @@ keyboard (axe-core: scrollable-region-focusable). The script asks it to look aga
 whenever a dropdown opens.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser import CHROMIUM  # noqa: E402
-import book  # noqa: E402
-from docutils import nodes  # noqa: E402
-from sphinx.errors import ExtensionError  # noqa: E402
+from browser import CHROMIUM
+import book
+from docutils import nodes
+from sphinx.errors import ExtensionError
 
 FOLDER = "_pdf"  # of the site
 LECTURES = "lectures"
