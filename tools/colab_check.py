@@ -5,7 +5,7 @@ pyenv's installed versions. Where there is none it says so and exits 0 (skipped)
 
 1. A venv, `colab/.venv`, from `colab/runtime.txt` (Colab's preinstalled packages at
    Colab's versions, resolved from `colab/runtime.in`), plus `colab/stub`: a tiny
-   `google.colab` and a kernel launcher that imports it first, as Colab's kernel does.
+   `google.colab`; each kernel imports it before the first cell, as Colab's kernel does.
    It is kept between runs and rebuilt when the list or the stub changes.
 2. Every full notebook (`_build/html/_notebooks/NAME.ipynb`) runs in a fresh kernel,
    from its install cell on. The install cell sees `google.colab` and takes its Colab
@@ -22,7 +22,7 @@ pyenv's installed versions. Where there is none it says so and exits 0 (skipped)
 
 A notebook fails when a cell raises (the report names the notebook, the cell and the
 error), when its install cell did not install the pins it lists, or when pip had to
-replace a package Colab has loaded at start-up (tools/notebooks.py COLAB_HAS: in Colab
+replace a package Colab has loaded at start-up (book.COLAB_HAS: in Colab
 that needs a runtime restart, which the notebook does not ask for). The runtime's
 packages the install cell replaced and any text a cell wrote to stderr are reported as
 notes. Notebooks run in parallel, one per core (at most `--jobs`). The kernels use
@@ -34,7 +34,12 @@ does). It saves compilation only: every cell still runs.
 The kernels are driven by nbclient from the book's own environment, so the runner's
 packages (nbclient, nbformat, jupyter_client) stay out of the kernel's view.
 
-Usage: python tools/colab_check.py [--jobs N] [--report FILE.json] [NOTEBOOK.ipynb ...]
+Inside the runtime image that Google publishes for Colab (the workflow
+`.github/workflows/colab.yml`), `--runtime-python python3` replaces step 1: the overlays
+stand on that Python and its packages as the image has them, `google.colab` included.
+
+Usage: python tools/colab_check.py [--jobs N] [--report FILE.json] [--runtime-python PY]
+                                   [NOTEBOOK.ipynb ...]
        (default: every notebook under _build/html/_notebooks)
 """
 
@@ -54,12 +59,11 @@ import time
 from pathlib import Path
 
 import book
-from notebooks import COLAB_HAS  # (what Colab loads at start-up)
 
 ROOT = book.ROOT
 COLAB = ROOT / "colab"
 RUNTIME = COLAB / "runtime.txt"           # the lock of Colab's runtime (Python 3.13)
-STUB = COLAB / "stub"                     # google.colab and the kernel launcher
+STUB = COLAB / "stub"                     # a stand-in for google.colab
 VENV = COLAB / ".venv"                    # the Colab-like venv, cached between runs
 WORK = ROOT / "_build" / "colab"          # overlays, working folders, the report
 NOTEBOOKS = ROOT / "_build" / "html" / "_notebooks"
@@ -105,7 +109,13 @@ def uv() -> str:
 
 
 def site_packages(venv: Path) -> Path:
-    return venv / "lib" / f"python{PYTHON}" / "site-packages"
+    found = sorted((venv / "lib").glob("python3*/site-packages"))
+    return found[0] if found else venv / "lib" / f"python{PYTHON}" / "site-packages"
+
+
+# The runtime the overlays stand on: colab/.venv (the mirror), or, with --runtime-python,
+# the Python of Colab's own runtime image and the folders its packages are in.
+BASE = {"python": str(VENV / "bin" / "python"), "sites": [str(site_packages(VENV))]}
 
 
 VENV_RECIPE = "uv sync --compile-bytecode; stub copied"   # change to force a rebuild
@@ -141,16 +151,15 @@ def ensure_venv(python: str) -> None:
 def make_overlay(path: Path) -> None:
     """An empty venv on Colab's Python that also sees the Colab venv's packages."""
     shutil.rmtree(path, ignore_errors=True)
-    subprocess.run([uv(), "venv", "--quiet", "--python", str(VENV / "bin" / "python"), str(path)],
-                   check=True)
+    subprocess.run([uv(), "venv", "--quiet", "--python", BASE["python"], str(path)], check=True)
     (site_packages(path) / "colab_runtime.pth").write_text(
-        f"import site; site.addsitedir({str(site_packages(VENV))!r})\n")
+        "".join(f"import site; site.addsitedir({site!r})\n" for site in BASE["sites"]))
 
 
-def installed(venv: Path) -> dict[str, str]:
-    """Normalized name -> version of the distributions installed in this venv alone."""
+def installed(sites: list[Path]) -> dict[str, str]:
+    """Normalized name -> version of the distributions installed in these folders alone."""
     out = {}
-    for d in site_packages(venv).glob("*.dist-info"):
+    for d in [d for site in sites for d in Path(site).glob("*.dist-info")]:
         name, _, version = d.name[:-len(".dist-info")].partition("-")
         out[re.sub(r"[-_.]+", "-", name).lower()] = version
     return out
@@ -197,7 +206,9 @@ def execute(path: Path, overlay: Path, workdir: Path, log: Path, installed_cb=No
         env["JAX_COMPILATION_CACHE_DIR"] = str(JAX_CACHE)
         env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [str(overlay / "bin" / "python"), "-m", "colab_kernel_launcher",
+        # as Colab's kernel starts: with google.colab imported (the stub's, in the mirror)
+        "argv": [str(overlay / "bin" / "python"), "-c",
+                 "import google.colab; from ipykernel import kernelapp; kernelapp.launch_new_instance()",
                  "-f", "{connection_file}"],
         "display_name": "Python 3 (Colab-like)", "language": "python", "env": env}))
     km = KernelManager(kernel_name="colab",
@@ -294,8 +305,8 @@ def _rel(path: Path) -> str:
 
 def check_replaced(result: dict, overlay: Path, colab_has: set[str]) -> None:
     """Note the runtime's packages that pip replaced; fail for those Colab has loaded."""
-    base = installed(VENV)
-    for name, version in sorted(installed(overlay).items()):
+    base = installed(BASE["sites"])
+    for name, version in sorted(installed([site_packages(overlay)]).items()):
         if name in base and base[name] != version:
             line = f"the install cell replaced Colab's {name} {base[name]} by {version}"
             if name in colab_has:
@@ -335,7 +346,7 @@ def plan(paths: list[Path]) -> list[tuple[Path, str, bool]]:
 def run_all(paths: list[Path], jobs: int) -> list[dict]:
     """Execute the notebooks, `jobs` at a time, one overlay per distinct install cell; a
     notebook starts once the first notebook with its install cell has run that cell."""
-    has = set(COLAB_HAS)
+    has = set(book.COLAB_HAS)
     todo: queue.Queue = queue.Queue()
     ready: dict[str, threading.Event] = {}
     for path, source, installs in plan(paths):
@@ -393,13 +404,20 @@ def main(argv=None) -> int:
                         help="notebooks executed at once (default: one per core)")
     parser.add_argument("--report", type=Path, default=WORK / "report.json",
                         help="where to write the results as JSON")
+    parser.add_argument("--runtime-python", metavar="PYTHON",
+                        help="run on this Python's installed packages, as they are (inside "
+                             "Colab's own runtime image), instead of the mirror colab/.venv")
     parser.add_argument("--no-jax-cache", action="store_true",
                         help="compile every function afresh (no JAX compilation cache)")
     args = parser.parse_args(argv)
     global JAX_CACHE_ON
     JAX_CACHE_ON = not args.no_jax_cache
 
-    python = find_python()
+    python = args.runtime_python or find_python()
+    if args.runtime_python:   # inside Colab's own runtime image: its Python, as it is
+        sites = subprocess.run([python, "-c", "import json, site; print(json.dumps(site.getsitepackages()))"],
+                               capture_output=True, text=True, check=True).stdout
+        BASE.update(python=python, sites=[s for s in json.loads(sites) if Path(s).is_dir()])
     if not python:
         print(f"colab-check: skipped: no Python {PYTHON} (Colab's) on PATH or among pyenv's "
               f"versions; install one (e.g. `pyenv install {PYTHON}`) to run the Colab-runtime check")
@@ -410,11 +428,12 @@ def main(argv=None) -> int:
         print(f"colab-check: no notebooks in {_rel(NOTEBOOKS)}: run `make notebooks` first",
               file=sys.stderr)
         return 1
-    ensure_venv(python)
+    if not args.runtime_python:
+        ensure_venv(python)
     WORK.mkdir(parents=True, exist_ok=True)
     jobs = max(1, min(args.jobs, len(paths)))
-    print(f"colab-check: {len(paths)} notebooks, {jobs} at a time, Python {PYTHON} "
-          f"with {RUNTIME.relative_to(ROOT)}", flush=True)
+    runtime = python if args.runtime_python else f"Python {PYTHON} with {RUNTIME.relative_to(ROOT)}"
+    print(f"colab-check: {len(paths)} notebooks, {jobs} at a time, {runtime}", flush=True)
     t = time.time()
     results = run_all([p.resolve() for p in paths], jobs)
     wall = round(time.time() - t, 1)

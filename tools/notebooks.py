@@ -61,7 +61,7 @@ OUT = ROOT / "_build" / "html" / "_notebooks"
 EXERCISES = "exercises"          # sub-folder of OUT for the exercises-only flavour
 # Preinstalled in Colab and loaded by its runtime: replacing them would need a restart.
 # myst-nb is the book build's: in Colab the lectures' glue falls back to a print.
-COLAB_HAS = {"numpy", "scipy", "matplotlib", "pandas", "ipykernel"}
+COLAB_HAS = book.COLAB_HAS
 NOT_FOR_COLAB = {"myst-nb"}
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 ADMONITIONS = {"note", "warning", "tip", "important"}
