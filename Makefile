@@ -26,7 +26,13 @@ PORT   ?= 8000
 ## module compiled to bytecode at install time: each lecture kernel, test and build step
 ## then imports JAX, Keras, Sphinx... from .pyc files instead of compiling them again
 ## (where PYTHONDONTWRITEBYTECODE is set, nothing else would ever write them)
-env: $(VENV)/.installed
+## The venv also imports the book's library (lib/: the toc, pins and glue reader, the
+## notebook generator, the local web server) by name, through a .pth file
+env: $(VENV)/.installed $(VENV)/.lib-path
+$(VENV)/.lib-path: $(VENV)/.installed
+	$(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
+		| xargs -I{} sh -c 'echo "$(CURDIR)/lib" > {}/book-lib.pth'
+	touch $@
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { tools/find_python.sh; exit 1; }
 	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null \
@@ -43,7 +49,7 @@ $(VENDOR)/mathjax/tex-chtml.js: package-lock.json
 	cd node_modules/mathjax/es5 && cp -r tex-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(VENDOR)/mathjax/
 
 ## html: execute every lecture and write the site to _build/html, with the notebooks
-## (written by the book build, see tools/notebook_links.py), the slides, and,
+## (written by the book build, see _ext/notebook_links.py), the slides, and,
 ## where Chromium is installed, the slides PDF and the lecture PDFs (see pdf)
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
@@ -58,7 +64,7 @@ book: env vendor
 	$(JAX_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
 ## slides: the reveal.js decks (slides/*.md), into _build/html/slides, after the book: a deck
-## shows the figures and numbers its lecture glued (tools/deck_glue.py); built again only when
+## shows the figures and numbers its lecture glued (_ext/deck_glue.py); built again only when
 ## a deck, its configuration, an executed lecture, the lock or MathJax changed
 # Plain sphinx-build with slides/conf.py: jupyter-book's builder would inject its
 # theme and scripts into the deck. Built in _build/slides (myst-nb keeps its
@@ -70,10 +76,10 @@ SLIDES_PDF  := $(DECKS:%=$(HTML)/slides/%.pdf)
 SLIDES_STAMP := $(BUILD)/slides/.copied
 slides: book
 	@$(MAKE) --no-print-directory $(SLIDES_STAMP)
-$(SLIDES_STAMP): $(wildcard slides/*.md) slides/conf.py $(wildcard slides/_static/*) tools/deck_glue.py \
+$(SLIDES_STAMP): $(wildcard slides/*.md) slides/conf.py $(wildcard slides/_static/*) _ext/deck_glue.py \
 		$(wildcard $(BUILD)/jupyter_execute/lectures/*.ipynb) requirements.txt package-lock.json
 	@$(BIN)/python tools/cache_key.py requirements.txt $(BUILD)/slides/.jupyter_cache $(BUILD)/slides/doctrees
-	$(BIN)/sphinx-build -b revealjs -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(SLIDES_OUT)
+	PYTHONPATH=$(CURDIR)/_ext $(BIN)/sphinx-build -b revealjs -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(SLIDES_OUT)
 	@rm -rf $(HTML)/slides/_images $(HTML)/slides/_static
 	@mkdir -p $(HTML)/slides
 	cp -pr $(DECKS:%=$(SLIDES_OUT)/%.html) $(SLIDES_OUT)/_static $(SLIDES_OUT)/_images $(HTML)/slides/
@@ -96,7 +102,7 @@ print-lectures:
 ## notebooks: Colab/download notebooks, full and exercises-only, into _build/html/_notebooks
 ## (the book build writes them too; this target regenerates them alone)
 notebooks: env
-	$(BIN)/python tools/notebooks.py --out $(HTML)/_notebooks --executed $(BUILD)/jupyter_execute
+	$(BIN)/python -m notebooks --out $(HTML)/_notebooks --executed $(BUILD)/jupyter_execute
 
 ## colab-check: execute every generated notebook, full (install cell first) and
 ## exercises-only, in a venv that mirrors Colab's runtime (Python 3.13, colab/runtime.txt,
@@ -122,7 +128,7 @@ test: html
 ## lint: static checks of the workflows and the build helpers
 lint: env
 	$(BIN)/actionlint .github/workflows/*.yml
-	$(BIN)/python -m compileall -q tools tests benchmarks
+	$(BIN)/python -m compileall -q _ext lib tools tests benchmarks
 
 ## bench: check the speed and size figures the lectures glued in the build against
 ## benchmarks/expectations.toml (one section per platform); fails naming each miss

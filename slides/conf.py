@@ -7,12 +7,6 @@ page. Everything the deck loads (reveal.js, its plugins, MathJax, fonts) is
 copied into the build output, so the slides work without a network.
 """
 
-import sys
-from pathlib import Path
-
-# the book's extension that shows in a deck what its lecture glued (tools/deck_glue.py)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-
 project = "Deep Learning"
 author = "The workshop's instructors"
 copyright = "2026"
@@ -21,6 +15,8 @@ root_doc = "deep_learning"
 language = "en"                       # <html lang="en">: screen readers pick the voice
 # Every deck is one page, slides/NAME.md; the decks other than the root one say
 # `orphan: true` in their front matter (no deck includes another).
+# deck_glue (_ext/deck_glue.py, on PYTHONPATH from the Makefile) shows in a deck what its
+# lecture glued.
 extensions = ["myst_nb", "sphinx_revealjs", "deck_glue"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 

@@ -225,7 +225,7 @@ def build_scratch_book(folder: Path, page: str) -> subprocess.CompletedProcess:
     (folder / "lectures").mkdir(parents=True)
     for name in ("_config.yml", "status.md", "requirements.in", "requirements.txt"):
         shutil.copy(ROOT / name, folder / name)
-    for name in ("tools", "_static", "_admonition"):
+    for name in ("tools", "_ext", "lib", "_static", "_admonition"):
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "_build" / "vendor").mkdir(parents=True)
     (folder / "intro.md").write_text("# Scratch book\n\nOne lecture.\n")

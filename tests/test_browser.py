@@ -70,7 +70,7 @@ def test_pdf_title_reads_literal_and_utf16_strings():
 @pytest.mark.parametrize("name", LECTURES)
 def test_lecture_pdf_is_linked_from_the_download_menu(built_html, name):
     if not (Path(CHROMIUM).exists() or os.environ.get("CI")):
-        pytest.skip("no Chromium, so no PDF and no link to it (tools/reader.py)")
+        pytest.skip("no Chromium, so no PDF and no link to it (_ext/page_extras.py)")
     soup = BeautifulSoup(built_html(f"lectures/{name}.html"), "html.parser")
     menu = soup.select("div.dropdown-download-buttons a")
     links = [a.get("href") for a in menu]

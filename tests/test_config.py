@@ -112,15 +112,10 @@ def test_cache_and_doctrees_are_emptied_when_pins_change(tmp_path):
 
 
 def find_python(minor: str) -> str | None:
-    """An interpreter of this minor version: on PATH, or installed by pyenv."""
-    candidates = [shutil.which(f"python{minor}")]
-    if pyenv := shutil.which("pyenv"):
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
-        candidates += sorted(str(p) for p in Path(root, "versions").glob(f"{minor}.*/bin/python{minor}"))
-    for exe in filter(None, candidates):
-        if subprocess.run([exe, "--version"], capture_output=True).returncode == 0:
-            return exe
-    return None
+    """A working Python `minor`, found by the project's finder (tools/find_python.sh)."""
+    found = subprocess.run(["/bin/sh", str(ROOT / "tools" / "find_python.sh"), minor],
+                           capture_output=True, text=True)
+    return found.stdout.strip() or None
 
 
 @pytest.mark.parametrize("minor", ["3.12", "3.13"])

@@ -1,4 +1,4 @@
-"""The Colab/download notebooks (tools/notebooks.py) and their links on the pages.
+"""The Colab/download notebooks (lib/notebooks.py) and their links on the pages.
 
 Against the built site (`make html`, or BOOK_HTML): both flavours of every lecture
 exist and validate, exercises-only notebooks keep every exercise and no solution
@@ -264,7 +264,7 @@ def test_generation_is_deterministic(sample, tmp_path):
     glued = executed(tmp_path / "executed", "lectures/sample_lecture", GLUE)
     out = []
     for seed in ("1", "2"):
-        subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), "--out",
+        subprocess.run([sys.executable, "-m", "notebooks", "--out",
                         str(tmp_path / seed), "--executed", str(glued), str(sample)],
                        check=True, env={**os.environ, "PYTHONHASHSEED": seed})
         out.append(sorted((p.relative_to(tmp_path / seed), p.read_bytes())
@@ -311,7 +311,7 @@ def test_exercises_only_notebook_runs_without_its_solutions(sample, tmp_path):
 ])
 def test_bad_input_names_file_and_line(fixture, line, message, tmp_path):
     glued = executed(tmp_path / "executed", f"lectures/{Path(fixture).stem}", GLUE)
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), "--out",
+    result = subprocess.run([sys.executable, "-m", "notebooks", "--out",
                              str(tmp_path / "out"), "--executed", str(glued), str(FIXTURES / fixture)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
@@ -328,6 +328,6 @@ def test_publish_target_comes_from_config():
     """The publish workflow asks the generator where the Colab links point."""
     launch = yaml.safe_load((ROOT / "_config.yml").read_text())["launch_buttons"]
     for flag, key in (("--print-branch", "notebooks_branch"), ("--print-folder", "notebooks_path")):
-        out = subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), flag],
+        out = subprocess.run([sys.executable, "-m", "notebooks", flag],
                              capture_output=True, text=True, check=True).stdout.strip()
         assert out == str(launch[key]).strip("/")

@@ -44,7 +44,6 @@ Usage: python tools/colab_check.py [--jobs N] [--report FILE.json] [--runtime-py
 """
 
 import argparse
-import glob
 import hashlib
 import json
 import os
@@ -81,23 +80,10 @@ DROP_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV"
 
 
 def find_python() -> str | None:
-    """A working Python 3.13: on PATH, else among pyenv's installed versions (a pyenv
-    shim of a version that is not active is on PATH but fails, so each is tried)."""
-    def works(p):
-        try:
-            out = subprocess.run([p, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                 capture_output=True, text=True, timeout=30)
-        except OSError:
-            return False
-        return out.returncode == 0 and out.stdout.strip() == PYTHON
-    candidates = [shutil.which(c) for c in (f"python{PYTHON}", "python3", "python")]
-    try:
-        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        root = ""
-    root = root or str(Path.home() / ".pyenv")
-    candidates += sorted(glob.glob(f"{root}/versions/{PYTHON}*/bin/python{PYTHON}"), reverse=True)
-    return next((p for p in candidates if p and works(p)), None)
+    """A working Python 3.13 (Colab's), found by the project's finder (tools/find_python.sh)."""
+    found = subprocess.run(["/bin/sh", str(ROOT / "tools" / "find_python.sh"), PYTHON],
+                           capture_output=True, text=True)
+    return found.stdout.strip() or None
 
 
 def uv() -> str:

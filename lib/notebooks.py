@@ -31,9 +31,9 @@ hidden cell that asserts a self-check accepts the solution is left out of the
 exercises-only notebook. A lecture whose front matter has `colab: {gpu: true}` asks
 Colab for a GPU. Output is deterministic.
 
-Usage: python tools/notebooks.py [--out DIR] [--executed DIR] [LECTURE.md ...]
+Usage: python -m notebooks [--out DIR] [--executed DIR] [LECTURE.md ...]
        (default: every lecture of _toc.yml into _build/html/_notebooks)
-       python tools/notebooks.py --print-branch | --print-folder
+       python -m notebooks --print-branch | --print-folder
        (where the Colab links point: `launch_buttons` in _config.yml)
 """
 
@@ -180,7 +180,7 @@ def _directive(lec: Lecture, name: str, arg: str, body: str, path: Path, line: i
             raise NotebookError(path, line, f"include '{arg}' not found")
         return "\n\n".join(_markdown(lec, file.read_text(encoding="utf-8"), file, 1))
     raise NotebookError(path, line, f"unknown directive '{{{name}}}': the notebook generator "
-                        "(tools/notebooks.py) does not convert it; convert it there, or do without")
+                        "(lib/notebooks.py) does not convert it; convert it there, or do without")
 
 
 def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
@@ -218,7 +218,7 @@ def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
                 value += f" (on {where})"
             return value
         raise NotebookError(path, where, f"unknown role '{{{name}}}': the notebook generator "
-                            "(tools/notebooks.py) does not convert it; convert it there, or do without")
+                            "(lib/notebooks.py) does not convert it; convert it there, or do without")
     return ROLE.sub(one, text)
 
 

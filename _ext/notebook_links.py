@@ -7,7 +7,7 @@ On every lecture page (a page under lectures/) it
 - replaces the theme's ".ipynb" download (the executed notebook, MyST directives
   and all) by the two generated notebooks, full and exercises-only;
 and after a successful HTML build it writes those notebooks to OUTDIR/_notebooks
-with tools/notebooks.py, so the links resolve in any build of the site (bad
+with the generator lib/notebooks.py, so the links resolve in any build of the site (bad
 input stops the build with the generator's `file:line: message`).
 
 Colab links are COLAB_URL/github/ORG/REPO/blob/BRANCH/[FOLDER/][exercises/]NAME.ipynb,
@@ -18,7 +18,7 @@ pushes the contents of _build/html/_notebooks to that branch and folder.
 
 from pathlib import Path
 
-import notebooks  # (tools/notebooks.py, the generator)
+import notebooks  # the generator (lib/notebooks.py)
 from cell_errors import stop_build
 
 FOLDER = "_notebooks"  # of the site
