@@ -35,7 +35,7 @@ from docutils import nodes
 from sphinx.errors import ExtensionError
 
 FOLDER = "_pdf"  # of the site
-LECTURES = "lectures"
+LECTURES = book.LECTURES
 
 # Open the <details> blocks for printing (closing them again afterwards), and
 # refresh the theme's keyboard tab stops when a dropdown opens.

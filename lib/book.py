@@ -17,6 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "jupyter_execute"   # myst-nb's executed notebooks
 LECTURES = "lectures"                            # the pages that are lectures
+EXERCISES = "exercises"                          # notebooks folder of the exercises-only flavour
 # Preinstalled in Colab and loaded by its runtime at start-up: replacing them would need a
 # restart, so the notebooks' install cells leave them as Colab has them.
 COLAB_HAS = {"numpy", "scipy", "matplotlib", "pandas", "ipykernel"}

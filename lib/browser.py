@@ -17,6 +17,20 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+# JavaScript, for page.evaluate: resolves once MathJax (where the page loads it) has
+# typeset the page, its fonts are ready and every image has loaded. The one wait the
+# printer and the browser tests share.
+SETTLED = """async () => {
+    const wait = () => new Promise(r => setTimeout(r, 50));
+    if (window.MathJax) {
+        while (!(MathJax.startup && MathJax.startup.promise)) await wait();
+        await MathJax.startup.promise;
+    }
+    await document.fonts.ready;
+    while ([...document.images].some(i => !i.complete)) await wait();
+}"""
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass

@@ -58,7 +58,7 @@ import book
 ROOT = book.ROOT
 LECTURES = book.LECTURES
 OUT = ROOT / "_build" / "html" / "_notebooks"
-EXERCISES = "exercises"          # sub-folder of OUT for the exercises-only flavour
+EXERCISES = book.EXERCISES      # sub-folder of OUT for the exercises-only flavour
 # Preinstalled in Colab and loaded by its runtime: replacing them would need a restart.
 # myst-nb is the book build's: in Colab the lectures' glue falls back to a print.
 COLAB_HAS = book.COLAB_HAS

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 from book import toc_entries
+from browser import SETTLED
 from pages import site_pages
 from pdf import READY
 
@@ -129,14 +130,7 @@ def open_book_page(page, url: str):
     """Load a book page and wait for MathJax and the images."""
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
-    page.evaluate("""async () => {
-        if (window.MathJax) {
-            while (!(MathJax.startup && MathJax.startup.promise))
-                await new Promise(r => setTimeout(r, 50));
-            await MathJax.startup.promise;
-        }
-        await document.fonts.ready;
-    }""")
+    page.evaluate(SETTLED)
 
 
 # Open what readers can open, as they do (a click): hidden cells (<details>) and the

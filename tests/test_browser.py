@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
-from browser import CHROMIUM
+from browser import CHROMIUM, SETTLED
 from book import lectures
 from pdf import A4_CONTENT_PX, PAGE_READY, WIDE_CODE, count_pdf_pages, pdf_title
 
@@ -19,8 +19,7 @@ def open_page(page, url: str):
     """Load a page and wait until MathJax has finished typesetting it."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)")
-    page.evaluate("() => window.MathJax ? MathJax.startup.promise : null")
+    page.evaluate(SETTLED)
 
 
 @pytest.mark.browser
@@ -58,13 +57,6 @@ def lecture_pdf(html_dir):
             pytest.skip(message)
         return path.read_bytes()
     return read
-
-
-def test_pdf_title_reads_literal_and_utf16_strings():
-    assert pdf_title(b"<< /Title (Adam \\(and\\) GD) >>") == "Adam (and) GD"
-    utf16 = "η — step".encode("utf-16-be").hex().upper()
-    assert pdf_title(f"<</Creator (x) /Title <FEFF{utf16}> >>".encode()) == "η — step"
-    assert pdf_title(b"<< /Producer (Skia) >>") is None
 
 
 @pytest.mark.parametrize("name", LECTURES)

@@ -68,10 +68,11 @@ WORK = ROOT / "_build" / "colab"          # overlays, working folders, the repor
 NOTEBOOKS = ROOT / "_build" / "html" / "_notebooks"
 JAX_CACHE = ROOT / "_build" / "jax-cache"  # the book build's compilation cache (--no-jax-cache)
 JAX_CACHE_ON = True
-EXERCISES = "exercises"
+EXERCISES = book.EXERCISES
 PYTHON = "3.13"                           # Colab's Python
 CELL_TIMEOUT = 900                        # seconds a cell may run
-PIN = re.compile(r'"([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?==([\w.+\-]+)"')
+# a pin as an install cell lists it: "name==version" in quotes (not book.PIN's line format)
+INSTALL_PIN = re.compile(r'"([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?==([\w.+\-]+)"')
 # pip's complaint about this machine's own local index folders: not the notebook's doing.
 LOCAL_PIP = re.compile(r"^WARNING: Location 'file:.*' is ignored")
 # Variables of the runner's environment that must not reach the Colab kernel.
@@ -206,7 +207,7 @@ def execute(path: Path, overlay: Path, workdir: Path, log: Path, installed_cb=No
               "install_s": None, "seconds": None}
     head = nb.cells[0] if nb.cells and nb.cells[0].cell_type == "code" else None
     is_install = head is not None and 'if "google.colab" in sys.modules:' in head.source
-    pins = dict(PIN.findall(head.source)) if is_install else {}
+    pins = dict(INSTALL_PIN.findall(head.source)) if is_install else {}
     start = time.perf_counter()
     log.parent.mkdir(parents=True, exist_ok=True)
     log_file = open(log, "w")

@@ -16,12 +16,15 @@ console error or an outside request stops the printer with a message.
 """
 
 import hashlib
+import io
 import re
 import sys
 import time
 from pathlib import Path
 
-from browser import CHROMIUM, FLAGS, serve, watch
+from pypdf import PdfReader
+
+from browser import CHROMIUM, FLAGS, SETTLED, serve, watch
 
 HERE = Path(__file__).resolve()
 
@@ -36,28 +39,20 @@ READY = """async () => {
         while (!document.querySelector('.pdf-page')
                || viewport.classList.contains('loading-scroll-mode')) await wait();
     }
-    if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
-    await document.fonts.ready;
-    while ([...document.images].some(i => !i.complete)) await wait();
+    await (%s)();
     // A slide: a <section> with content but no nested <section> (in the print
     // view the emptied vertical-stack wrappers are left behind; skip them).
     return [...document.querySelectorAll('.reveal .slides section')]
         .filter(s => !s.querySelector('section') && s.children.length > 0).length;
-}"""
+}""" % SETTLED
 
 # A book page: ready when MathJax has typeset it, fonts and images are loaded;
 # then every <details> is opened (hidden cells) for printing.
 PAGE_READY = """async () => {
-    const wait = () => new Promise(r => setTimeout(r, 50));
-    if (window.MathJax) {
-        while (!(MathJax.startup && MathJax.startup.promise)) await wait();
-        await MathJax.startup.promise;
-    }
-    await document.fonts.ready;
-    while ([...document.images].some(i => !i.complete)) await wait();
+    await (%s)();
     document.querySelectorAll('details').forEach(d => { d.open = true; });
     return document.title;
-}"""
+}""" % SETTLED
 
 # In print media: code blocks wider than their box (code that would be cut off).
 WIDE_CODE = """() => [...document.querySelectorAll('article pre')]
@@ -69,29 +64,14 @@ A4_CONTENT_PX = {"width": round((210 - 28) / 25.4 * 96), "height": round((297 - 
 
 
 def count_pdf_pages(pdf: bytes) -> int:
-    """Number of page objects in a PDF (not the /Pages tree nodes)."""
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
-
-
-def _pdf_string(raw: bytes) -> str:
-    """Decode a PDF string token: (literal) or <hex>, PDFDocEncoding or UTF-16BE."""
-    if raw.startswith(b"<"):
-        data = bytes.fromhex(raw[1:-1].decode("ascii"))
-    else:
-        body = raw[1:-1]
-        escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-        data = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: escapes.get(
-            m.group(1), bytes([int(m.group(1), 8)]) if m.group(1).isdigit() else m.group(1)),
-            body, flags=re.S)
-    if data.startswith(b"\xfe\xff"):
-        return data[2:].decode("utf-16-be")
-    return data.decode("latin-1")
+    """Number of pages of a PDF."""
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def pdf_title(pdf: bytes) -> str | None:
-    """The /Title of a PDF's document information, or None."""
-    m = re.search(rb"/Title\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>)", pdf, flags=re.S)
-    return _pdf_string(m.group(1)) if m else None
+    """The title in a PDF's document information, or None."""
+    info = PdfReader(io.BytesIO(pdf)).metadata
+    return info.title if info else None
 
 
 def _launch(p, base: str):
