@@ -1,14 +1,17 @@
 """Sphinx extension: read the pages named in `always_read_docs` whenever any other
-page is read, and last.
+page is read, and last, in the order of that list.
 
-The status page reports the device, the versions, the execution table and the
-figures every lecture glued in the build that produced the site. Sphinx would skip
-it on a rebuild where its own source did not change, leaving the tables of a
-previous build; this marks it outdated whenever another page is added, changed or
-removed (its front matter also tells myst-nb to execute it each time it is read),
-and reads it after every other page, so that the executed lectures it reads
-(_build/jupyter_execute) are those of this build. A rebuild that reads no page
-leaves it as it is: nothing it reports has changed.
+Two pages need it. The instructors' page (workshop/instructors) reads the learning
+goals and the exercise times of every lecture's source, so it must be executed again
+whenever a lecture changes. The status page, last, reports the device, the versions,
+the execution table and the figures every lecture glued in the build that produced
+the site. Sphinx would skip such a page on a rebuild where its own source did not
+change, leaving the tables of a previous build; this marks each of them outdated
+whenever another page is added, changed or removed (their front matter also tells
+myst-nb to execute them each time they are read), and reads them after every other
+page, so that the executed lectures the status page reads (_build/jupyter_execute)
+are those of this build. A rebuild that reads no page leaves them as they are:
+nothing they report has changed.
 """
 
 

@@ -4,6 +4,7 @@ failing cell stops the build with a short message."""
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -293,3 +294,45 @@ def test_failing_cell_stops_the_build_with_a_short_message(tmp_path):
     assert "Please also report" not in built.stdout and "Traceback (most recent call last)" not in \
         built.stdout.split("[mystnb.exec]")[-1]
     assert "undefined_name" in built.stdout.split("error: lectures/")[0], "the traceback comes first"
+
+
+# ------------------------------------------------ the instructors' page
+
+def test_instructors_schedule_has_every_lecture_and_every_exercise_time(built_html):
+    """The schedule is read from the lectures: every lecture of the toc has its session,
+    in book order, and every exercise its time."""
+    tables = BeautifulSoup(built_html("workshop/instructors.html"), "html.parser").select("main table")
+    sessions = [a["href"] for a in tables[0].select("tr td:nth-of-type(3) a")]
+    assert sessions == [f"../{doc}.html" for doc in book.lectures()], sessions
+    exercises = [[td.get_text(strip=True) for td in tr.select("td")] for tr in tables[1].select("tbody tr")]
+    assert exercises and all(re.fullmatch(r"\d+ min", row[3]) for row in exercises), exercises
+
+
+def test_instructors_page_stops_on_a_lecture_off_the_conventions(tmp_path):
+    """A lecture without its learning goals, or an exercise without its time, stops the
+    page with an error naming the lecture and what it lacks."""
+    import jupytext
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    for folder in ("tools", "workshop", "lectures", "slides"):
+        (tmp_path / folder).mkdir()
+    shutil.copy(ROOT / "tools" / "book.py", tmp_path / "tools")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nparts:\n  - caption: L\n"
+                                       "    numbered: true\n    chapters:\n"
+                                       "      - file: lectures/good\n      - file: lectures/bad\n")
+    exercise = "```{{exercise-start}} {}\n:label: {}\n```\nText.\n```{{exercise-end}}\n```\n"
+    (tmp_path / "lectures" / "good.md").write_text(
+        "# Good\n\n## Learning goals\n\nBy the end of this lecture you will be able to\n\n- one;\n"
+        "- two.\n\n## Exercises\n\n" + exercise.format("First (10 min)", "good-1"))
+    (tmp_path / "lectures" / "bad.md").write_text(
+        "# Bad\n\n## Overview\n\n## Exercises\n\n" + exercise.format("Untimed", "bad-1"))
+    nb = jupytext.read(ROOT / "workshop" / "instructors.md")
+    client = NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path / "workshop")}})
+    with pytest.raises(CellExecutionError) as failed:
+        client.execute()
+    message = re.sub(r"\x1b\[[0-9;]*m", "", str(failed.value))
+    assert "lectures/bad.md: no '## Learning goals' section" in message, message[-2000:]
+    assert "lectures/bad.md:7: exercise title 'Untimed' does not end with its time" in message
+    assert "lectures/good.md" not in message.split("ValueError")[-1]

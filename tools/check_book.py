@@ -2,7 +2,7 @@
 
 Fails, naming the file and the cause, when
 - an entry of _toc.yml has no source file, or
-- a page source (a .md file in the book's folder or in lectures/) is not in _toc.yml
+- a page source (a .md file in the book's folder, in lectures/ or in workshop/) is not in _toc.yml
   (jupyter-book would skip it silently, since only_build_toc_files is on), or
 - a pin of requirements.in or environment.yml differs from the lock (requirements.txt),
   or environment.yml lacks a top-level pin.
@@ -26,7 +26,8 @@ def toc_problems(root: Path) -> list[str]:
     out = [f"_toc.yml: entry '{e}' has no source file ({e}.md or {e}.ipynb)"
            for e in entries if not any((root / f"{e}{s}").is_file() for s in (".md", ".ipynb"))]
     pages = [p for p in root.glob("*.md") if p.name not in NOT_PAGES]
-    pages += sorted((root / book.LECTURES).glob("*.md")) + sorted((root / book.LECTURES).glob("*.ipynb"))
+    for folder in (book.LECTURES, "workshop"):
+        pages += sorted((root / folder).glob("*.md")) + sorted((root / folder).glob("*.ipynb"))
     out += [f"{p.relative_to(root)}: not listed in _toc.yml, so it would not be built"
             for p in pages if str(p.relative_to(root).with_suffix("")) not in entries]
     return out
