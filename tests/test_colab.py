@@ -7,6 +7,7 @@ tests are skipped with a message. `make colab-check` runs the same check alone.
 """
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,7 +118,7 @@ def test_runtime_list_names_its_source_and_matches_its_lock():
     for text in (source, lock):
         header = "".join(x for x in text.splitlines(keepends=True) if x.startswith("#"))
         assert "googlecolab/backend-info" in header and "pip-freeze.txt" in header
-        assert "2026-08" in header and "Python 3.13" in header
+        assert re.search(r"\b20\d\d-\d\d\b", header) and "Python 3.13" in header, "the list's date"
     pins = dict(x.split("==") for x in source.splitlines() if "==" in x and not x.startswith("#"))
     locked = dict(x.split("==") for x in lock.splitlines() if "==" in x and not x.startswith("#"))
     for name, version in pins.items():
@@ -127,7 +128,3 @@ def test_runtime_list_names_its_source_and_matches_its_lock():
         assert name not in locked, f"{name} is the runner's or the book's, not Colab's"
 
 
-def test_no_notebook_can_reach_the_runner_environment():
-    """The kernel gets none of the runner's Python settings."""
-    for name in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"):
-        assert name in colab_check.DROP_ENV

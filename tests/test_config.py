@@ -13,7 +13,7 @@ import book
 import cache_key
 import check_book
 import pre_execute
-from always_read import _outdated, _read_last
+from always_read import _outdated
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,10 +50,6 @@ def test_workflows_pass_actionlint():
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_check_book_passes_on_the_book():
-    assert check_book.toc_problems(ROOT) == []
-
-
 def test_check_book_names_missing_and_unlisted_files(tmp_path):
     (tmp_path / "lectures").mkdir()
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: lectures/gone\n")
@@ -62,25 +58,6 @@ def test_check_book_names_missing_and_unlisted_files(tmp_path):
     found = check_book.toc_problems(tmp_path)
     assert any("'lectures/gone' has no source file" in p for p in found), found
     assert any(p.startswith("lectures/orphan.md: not listed") for p in found), found
-
-
-def test_toc_reader_numbers_the_lectures(tmp_path):
-    (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: intro\nparts:\n  - caption: L\n    numbered: true\n    chapters:\n"
-        "      - file: lectures/b.md\n      - file: lectures/a\n  - caption: About\n"
-        "    chapters:\n      - file: status\n")
-    assert book.toc_entries(tmp_path) == ["intro", "lectures/b", "lectures/a", "status"]
-    assert book.lectures(tmp_path) == ["lectures/b", "lectures/a"]
-    assert book.chapters(tmp_path) == {"lectures/b": 1, "lectures/a": 2}
-
-
-def test_status_page_is_read_after_the_lectures():
-    class App:
-        class config:
-            always_read_docs = ["status"]
-    docnames = ["intro", "status", "zeta", "lectures/x"]
-    _read_last(App, None, docnames)
-    assert docnames == ["intro", "zeta", "lectures/x", "status"]
 
 
 def test_status_page_is_read_again_when_any_other_page_is():

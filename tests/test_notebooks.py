@@ -324,10 +324,3 @@ def test_glue_without_a_build_says_to_build(tmp_path):
         notebooks.convert(FIXTURES / "bad_glue.md", glue=None)
 
 
-def test_publish_target_comes_from_config():
-    """The publish workflow asks the generator where the Colab links point."""
-    launch = yaml.safe_load((ROOT / "_config.yml").read_text())["launch_buttons"]
-    for flag, key in (("--print-branch", "notebooks_branch"), ("--print-folder", "notebooks_path")):
-        out = subprocess.run([sys.executable, "-m", "notebooks", flag],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        assert out == str(launch[key]).strip("/")

@@ -104,26 +104,6 @@ def test_offline_every_page_loads_nothing_from_other_hosts(html_dir):
     assert not problems, "resources loaded from other hosts:\n" + "\n".join(problems)
 
 
-def test_offline_scan_follows_stylesheets(tmp_path):
-    (tmp_path / "css").mkdir()
-    (tmp_path / "p.html").write_text('<link rel="stylesheet" href="css/a.css">')
-    (tmp_path / "css" / "a.css").write_text('@import "b.css"; body { color: red }')
-    (tmp_path / "css" / "b.css").write_text("@font-face { src: url(https://fonts.example/x.woff2) }")
-    (tmp_path / "css" / "unused.css").write_text('@import "https://fonts.example/y.css";')
-    found = [u for css in stylesheets(tmp_path / "p.html") for u in CSS_URL.findall(css.read_text())]
-    assert found == ["https://fonts.example/x.woff2"]
-
-
-def test_offline_scan_catches_outside_resources():
-    page = """<html><head><script src="https://cdn.example.org/x.js"></script>
-    <link rel="stylesheet" href="//fonts.example.org/f.css"><style>@import "https://a.example/b.css";</style>
-    </head><body><img src="http://img.example/i.png"><a href="https://fine.example/">a link is fine</a>
-    <iframe src="https://video.example/embed"></iframe></body></html>"""
-    found = outside_loads(page)
-    assert len(found) == 5, found
-    assert not any("fine.example" in f for f in found)
-
-
 def internal_link_problems(html_dir: Path) -> list[str]:
     problems = []
     for page in site_pages(html_dir):
@@ -171,19 +151,6 @@ def test_internal_links_resolve(html_dir):
     published site, reaches a page of this build."""
     problems = internal_link_problems(html_dir) + notebook_link_problems(html_dir, book.site_url())
     assert not problems, "\n".join(problems)
-
-
-def test_link_check_catches_a_broken_link(tmp_path):
-    (tmp_path / "a.html").write_text('<a href="b.html#x">ok</a> <a href="missing.html">bad</a>')
-    (tmp_path / "b.html").write_text("<p>b</p>")
-    assert internal_link_problems(tmp_path) == ["a.html: broken link to missing.html"]
-    (tmp_path / "_notebooks").mkdir()
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
-        "[ok](https://site.example/b.html#x) [gone](https://site.example/c.html) "
-        "[rel](b.html) [out](https://docs.example/x)")]), tmp_path / "_notebooks" / "n.ipynb")
-    assert notebook_link_problems(tmp_path, "https://site.example/") == [
-        "_notebooks/n.ipynb: link to https://site.example/c.html: this build has no c.html",
-        "_notebooks/n.ipynb: link to b.html: a relative link breaks in Colab"]
 
 
 def test_mathjax_is_served_locally(html_dir, built_html):
@@ -266,17 +233,6 @@ def test_bench_picks_the_platform_and_names_each_failure(tmp_path, platform, rc,
                           str(executed), "--expectations", str(toml)], capture_output=True, text=True)
     assert run.returncode == rc, run.stdout + run.stderr
     assert run.stderr.startswith(failure) and len(run.stderr.splitlines()) == rc, run.stderr
-
-
-def test_bench_expectations_parse():
-    import tomllib
-    table = tomllib.loads((ROOT / "benchmarks" / "expectations.toml").read_text())
-    assert set(table) <= {"cpu", "gpu"}
-    for platform, pages in table.items():
-        for page, names in pages.items():
-            for name, bound in names.items():
-                assert re.match(r"^(t|ratio|speedup|mb|steps)_[a-z0-9_]+$", name), (platform, page, name)
-                assert bound and set(bound) <= {"min", "max"}, (platform, page, name, bound)
 
 
 def test_failing_cell_stops_the_build_with_a_short_message(tmp_path):
