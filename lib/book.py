@@ -69,9 +69,13 @@ def front_matter(path: Path) -> dict:
 
 
 def deck(path: Path, root: Path = ROOT) -> tuple[str, str] | None:
-    """(name, title) of the slide deck a lecture names in its front matter (`deck: NAME`,
-    the deck `slides/NAME.md`), or None; ValueError naming the page when the deck is missing."""
+    """(name, title) of a lecture's slide deck, `slides/NAME.md`: the one its front matter
+    names (`deck: NAME`), else the deck with the lecture's own name, else None. ValueError
+    naming the page when its front matter names a deck that does not exist."""
     name = front_matter(path).get("deck")
+    if not name:
+        own = root / "slides" / f"{Path(path).stem}.md"
+        name = own.stem if own.is_file() else None
     if not name:
         return None
     source = root / "slides" / f"{name}.md"
@@ -84,8 +88,10 @@ def deck(path: Path, root: Path = ROOT) -> tuple[str, str] | None:
 def decks(root: Path = ROOT) -> dict[str, str | None]:
     """Every deck of `slides/` (name -> the lecture whose front matter names it, or None),
     in the lectures' order, then by name."""
-    named = {front_matter(root / f"{doc}.md").get("deck"): doc for doc in lectures(root)
-             if (root / f"{doc}.md").is_file()}
+    named = {}
+    for doc in lectures(root):
+        if (root / f"{doc}.md").is_file() and (found := deck(root / f"{doc}.md", root)):
+            named[found[0]] = doc
     order = {name: i for i, name in enumerate(named)}
     found = sorted((p.stem for p in (root / "slides").glob("*.md")),
                    key=lambda name: (order.get(name, len(order)), name))
