@@ -18,9 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import book  # noqa: E402
 
 EXPECTATIONS = Path(__file__).resolve().with_name("expectations.toml")
-# Glue names of measured speeds and sizes (README, "Adding a lecture"); the others
-# (counts of wins, p-values, sentences) are the lectures' results, not measurements.
-UNITS = ("t_", "ratio_", "speedup_", "mb_", "steps_")
+UNITS = book.MEASUREMENTS    # glue-name prefixes of measured speeds and sizes
 
 
 def expectations(path: Path, platform: str) -> dict[tuple[str, str], dict]:

@@ -17,6 +17,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "jupyter_execute"   # myst-nb's executed notebooks
 LECTURES = "lectures"                            # the pages that are lectures
+# Unit prefixes of the glue names of measured speeds and sizes (README, "Adding a
+# lecture"): seconds, ratios, speed-ups, megabytes, counts of steps. Other glued
+# figures (counts of wins, p-values, sentences) are results, not measurements.
+MEASUREMENTS = ("t_", "ratio_", "speedup_", "mb_", "steps_")
 PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;#\\]+)")
 
 
