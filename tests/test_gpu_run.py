@@ -7,6 +7,7 @@ The lecture run is the one whose execution in the last book build (`make html`, 
 """
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -112,3 +113,26 @@ def test_pack_list():
     for name in gpu_pack.MACHINE_HAS + ("ml-dtypes", "typing-extensions", "absl-py"):
         assert name not in wanted, name
     assert not {"sphinx", "jupyter-book", "pytest"} & wanted.keys()   # the site's, not the pages'
+
+
+def test_bench_reads_a_report(tmp_path):
+    """`bench.py --report` checks the figures of the lectures that ran, under the report's
+    platform, and skips the bounds of the lectures that did not."""
+    entry = {"failures": [], "stopped_at": None, "cells": 1, "seconds": 1.0}
+    report = {"device": {"platform": "gpu", "device_kind": "Some GPU", "devices": ["cuda:0"],
+                         "versions": {}},
+              "pages": [{**entry, "page": "lectures/demo", "status": "ok",
+                         "glued": {"t_sum": "0.25", "ratio_sum": "2.5", "word": "'fine'"}},
+                        {**entry, "page": "lectures/later", "status": "not reached", "glued": {}}]}
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    toml = tmp_path / "expectations.toml"
+    toml.write_text("[cpu]\ndemo.t_sum = {max = 1}\n[gpu]\ndemo.t_sum = {max = 0.2}\n"
+                    "demo.ratio_sum = {min = 2}\nlater.t_x = {max = 1}\n")
+    bench = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--report",
+                            str(tmp_path / "report.json"), "--expectations", str(toml)],
+                           capture_output=True, text=True)
+    assert bench.returncode == 1, bench.stdout + bench.stderr
+    assert bench.stderr.strip() == "FAIL demo: t_sum = 0.25, above its maximum 0.2"
+    assert "on gpu (Some GPU)" in bench.stdout
+    assert re.search(r"ratio_sum\s+2\.5\s+min 2\s+ok", bench.stdout), bench.stdout
+    assert re.search(r"later\s+t_x\s+not run\s+max 1\s+skip", bench.stdout), bench.stdout

@@ -5,7 +5,8 @@ build and the numerical stack but not Keras or the Jupyter packages: `make gpu-p
 downloads those as wheels elsewhere, they travel with the working tree, and this
 
 1. installs the wheels of `--wheels` into a private folder (`--target`) with pip,
-   offline and without dependencies, and puts that folder first on the path of this
+   offline, without dependencies or bytecode (Python writes that for the modules
+   the pages import, at first use), and puts that folder first on the path of this
    process and of the kernels (a wheels folder that is empty or absent installs
    nothing: the packages of this Python are used, as on a development machine);
 2. prints the devices JAX sees;
@@ -84,7 +85,7 @@ def install(wheels: Path | None, target: Path) -> Path | None:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
-                    "--disable-pip-version-check", "--target", str(target), *map(str, found)],
+                    "--no-compile", "--disable-pip-version-check", "--target", str(target), *map(str, found)],
                    check=True)
     stamp.write_text(listing)
     print(f"install: {len(found)} wheels into {target} in {time.monotonic() - start:.0f} s", flush=True)
