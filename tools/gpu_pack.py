@@ -42,9 +42,10 @@ CARRY_ALONE = ("myst-nb", "docutils")
 OUT = book.ROOT / "_build" / "gpu-pack" / "wheels"
 LIMIT_MIB = 64                       # wheels and working tree together
 PYTHON = "3.12"
-# manylinux tags pip may take (it matches each exactly); the machine's glibc is newer than 2.28
+# manylinux tags pip may take (it matches each exactly): glibc 2.28 or older, so that the
+# wheels install on any current Linux (pip refuses a wheel whose tag the machine lacks)
 PLATFORMS = ["manylinux2014_x86_64", "manylinux1_x86_64", "manylinux2010_x86_64"] + \
-    [f"manylinux_2_{n}_x86_64" for n in range(5, 40)]
+    [f"manylinux_2_{n}_x86_64" for n in range(5, 29)]
 # the marker environment of the GPU machine's Python
 MARKERS = {"implementation_name": "cpython", "platform_python_implementation": "CPython",
            "sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64",
@@ -105,6 +106,11 @@ def wheel_name(filename: str) -> str:
     return book.norm(filename.split("-")[0])
 
 
+def wheel_fits(filename: str) -> bool:
+    """Whether a wheel file's platform tags include one of PLATFORMS (or `any`)."""
+    return bool(set(filename.removesuffix(".whl").split("-")[-1].split(".")) & {*PLATFORMS, "any"})
+
+
 def requires_dist(wheel: Path) -> set[str]:
     """The names a wheel's metadata requires on the GPU machine (extras left out)."""
     from packaging.requirements import Requirement
@@ -136,7 +142,8 @@ def download(wanted: dict[str, str], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     have = {wheel_name(p.name): p for p in out.glob("*.whl")}
     for name, path in have.items():
-        if name not in wanted or f"-{wanted[name]}-" not in path.name.replace("_", "-"):
+        if (name not in wanted or f"-{wanted[name]}-" not in path.name.replace("_", "-")
+                or not wheel_fits(path.name)):
             path.unlink()
     missing = [f"{n}=={v}" for n, v in wanted.items()
                if not any(wheel_name(p.name) == n for p in out.glob("*.whl"))]
@@ -161,6 +168,8 @@ def check(wanted: dict[str, str], out: Path) -> list[str]:
     _, requires = lock()
     covered = set(wanted) | closure(MACHINE_HAS, requires)
     for wheel in wheels:
+        if not wheel_fits(wheel.name):
+            problems.append(f"{wheel.name}: a platform tag outside those allowed (glibc <= 2.28)")
         if wheel_name(wheel.name) in CARRY_ALONE:
             continue
         for need in sorted(requires_dist(wheel) - covered):
