@@ -37,8 +37,9 @@ def shortest_lecture() -> str:
     lectures = {str(ROOT / f"{doc}.md"): doc for doc in book.lectures()}
     seconds = {}
     for record in sorted(get_cache(str(CACHE)).list_cache_records(), key=lambda r: r.created):
-        if record.uri in lectures and record.data.get("execution_seconds"):
-            seconds[lectures[record.uri]] = record.data["execution_seconds"]   # the latest wins
+        uri = str(Path(record.uri).resolve())
+        if uri in lectures and record.data.get("execution_seconds"):
+            seconds[lectures[uri]] = record.data["execution_seconds"]   # the latest wins
     if not seconds:
         pytest.fail(f"no lecture execution recorded in {CACHE}: build the book with `make html`")
     return Path(min(seconds, key=seconds.get)).name
