@@ -60,6 +60,10 @@ for name in {VERSIONS!r}:
         versions[name] = md.version(name)
     except md.PackageNotFoundError:
         pass
+try:
+    versions["platform_version"] = devices[0].client.platform_version   # CUDA's, on a GPU
+except Exception:
+    pass
 print(json.dumps({{"platform": jax.default_backend(), "device_kind": devices[0].device_kind,
                   "devices": [str(d) for d in devices], "versions": versions}}))
 """
@@ -212,6 +216,9 @@ def execute(page: str, deadline: float, cell_timeout: int) -> tuple[dict, object
                     break
     except DeadKernelError as error:
         entry["failures"].append({"line": None, "cell": "", "error": f"kernel died: {error}"[:400]})
+    except Exception as error:        # the kernel did not start, or nbclient broke: next page
+        entry["failures"].append({"line": None, "cell": "",
+                                  "error": f"{type(error).__name__}: {error}"[:400]})
     entry["seconds"] = round(time.monotonic() - start, 2)
     for i in code:
         for out in nb.cells[i].get("outputs", []):
