@@ -20,7 +20,7 @@ VENDOR := $(BUILD)/vendor/_static
 PORT   ?= 8000
 
 .PHONY: html book slides slides-pdf pdf print-lectures notebooks test lint bench serve clean lock env vendor \
-	colab-check colab-lock seeds
+	colab-check colab-lock seeds gpu-pack
 
 ## env: the virtual environment, installed from requirements.txt (exact pins), with every
 ## module compiled to bytecode at install time: each lecture kernel, test and build step
@@ -141,6 +141,12 @@ SEEDS ?= 5
 PAGES ?=
 seeds: env
 	$(BIN)/python tools/seeds.py --seeds $(SEEDS) $(if $(JOBS),--jobs $(JOBS)) $(PAGES)
+
+## gpu-pack: the wheels a bare GPU machine lacks to execute every page (Keras, the Jupyter
+## packages), into _build/gpu-pack/wheels, checked to fit with the working tree in 64 MiB;
+## on that machine `python tools/gpu_run.py --wheels _build/gpu-pack/wheels --out DIR`
+gpu-pack: env
+	$(BIN)/python tools/gpu_pack.py
 
 ## serve: serve the built site on http://localhost:$(PORT)
 serve:

@@ -6,21 +6,22 @@ glued, takes that platform's section of benchmarks/expectations.toml, prints one
 table, and exits with status 1 when a figure is outside its bounds or missing,
 naming the page, the figure, its value and the bound.
 
-Usage: python benchmarks/bench.py [--executed DIR] [--expectations FILE]
+`--report DIR/report.json` checks instead the figures of a run of tools/gpu_run.py
+(every page executed on one machine, typically a GPU), with the platform it reports.
+
+Usage: python benchmarks/bench.py [--executed DIR | --report FILE] [--expectations FILE]
 """
 
 import argparse
+import json
 import sys
 import tomllib
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import book  # noqa: E402
+import book
 
 EXPECTATIONS = Path(__file__).resolve().with_name("expectations.toml")
-# Glue names of measured speeds and sizes (README, "Adding a lecture"); the others
-# (counts of wins, p-values, sentences) are the lectures' results, not measurements.
-UNITS = ("t_", "ratio_", "speedup_", "mb_", "steps_")
+UNITS = book.MEASUREMENTS    # glue-name prefixes of measured speeds and sizes
 
 
 def expectations(path: Path, platform: str) -> dict[tuple[str, str], dict]:
@@ -30,15 +31,20 @@ def expectations(path: Path, platform: str) -> dict[tuple[str, str], dict]:
             for name, bound in names.items()}
 
 
-def check(figures: dict[tuple[str, str], str], bounds: dict[tuple[str, str], dict]):
+def check(figures: dict[tuple[str, str], str], bounds: dict[tuple[str, str], dict],
+          ran: set[str] | None = None):
     """Table rows (page, name, value, bound, verdict) and the failures, one line each:
-    every bounded figure, then every other measurement (a name with a unit prefix)."""
+    every bounded figure, then every other measurement (a name with a unit prefix).
+    `ran`: the pages that ran to the end (None: all); a bound of another page is not checked."""
     rows, failures = [], []
     unbounded = [k for k in figures if k not in bounds and k[1].startswith(UNITS)]
     for key in list(bounds) + unbounded:
         page, name = key
         bound = bounds.get(key, {})
         limits = ", ".join(f"{k} {bound[k]:g}" for k in ("min", "max") if k in bound) or "-"
+        if ran is not None and page not in ran:
+            rows.append((page, name, "not run", limits, "skip"))
+            continue
         if key not in figures:
             rows.append((page, name, "missing", limits, "FAIL"))
             failures.append(f"{page}: {name} is not glued by the page (its glue names are in "
@@ -59,27 +65,55 @@ def check(figures: dict[tuple[str, str], str], bounds: dict[tuple[str, str], dic
     return rows, failures
 
 
+def from_build(executed: Path):
+    """(platform, device, figures, None) of the last book build, or an error message."""
+    status = book.glued("status", executed)
+    if not status or "platform" not in status:
+        return (f"no executed status page with its platform in {executed}: "
+                "build the book first (make html)")
+    figures = {(page, name): text for page, name, text in book.measurements(executed)}
+    return (str(book.number(status["platform"])),
+            book.number(status.get("device_kind", "unknown device")), figures, None)
+
+
+def from_report(path: Path):
+    """(platform, device, figures, lectures run) of a tools/gpu_run.py report, or an
+    error message. Only the lectures count (a page `lectures/NAME` is NAME), and of
+    those only the ones that ran to the end with their checks holding."""
+    if not path.is_file():
+        return f"no report at {path}: run tools/gpu_run.py --out DIR first"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    device = report["device"]
+    ran = {Path(e["page"]).name: e for e in report["pages"]
+           if e["page"].startswith(book.LECTURES + "/") and e["status"] == "ok"}
+    figures = {(page, name): text for page, e in ran.items() for name, text in e["glued"].items()}
+    skipped = [e["page"] for e in report["pages"] if e["status"] != "ok"]
+    if skipped:
+        print(f"note: not checked, not run to the end with their checks holding: {', '.join(skipped)}")
+    return device["platform"], device["device_kind"], figures, set(ran)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--executed", type=Path, default=book.EXECUTED,
                         help="myst-nb's executed pages (default: _build/jupyter_execute)")
+    parser.add_argument("--report", type=Path,
+                        help="a tools/gpu_run.py report.json, checked instead of the build")
     parser.add_argument("--expectations", type=Path, default=EXPECTATIONS)
     args = parser.parse_args(argv)
-    status = book.glued("status", args.executed)
-    if not status or "platform" not in status:
-        print(f"error: no executed status page with its platform in {args.executed}: "
-              "build the book first (make html)", file=sys.stderr)
+    found = from_report(args.report) if args.report else from_build(args.executed)
+    if isinstance(found, str):
+        print(f"error: {found}", file=sys.stderr)
         return 1
-    platform = str(book.number(status["platform"]))
-    device = book.number(status.get("device_kind", "unknown device"))
-    figures = {(page, name): text for page, name, text in book.measurements(args.executed)}
+    platform, device, figures, ran = found
+    source = f"the run in {args.report}" if args.report else "the last build"
     bounds = expectations(args.expectations, platform)
     if not bounds:
         print(f"note: {args.expectations.name} has no [{platform}] section: nothing to check")
-    rows, failures = check(figures, bounds)
+    rows, failures = check(figures, bounds, ran)
     header = ("page", "figure", "value", "bound", "")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    print(f"bench: the figures of the last build, on {platform} ({device})")
+    print(f"bench: the figures of {source}, on {platform} ({device})")
     for row in [header] + rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
     for line in failures:

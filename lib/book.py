@@ -21,6 +21,10 @@ EXERCISES = "exercises"                          # notebooks folder of the exerc
 # Preinstalled in Colab and loaded by its runtime at start-up: replacing them would need a
 # restart, so the notebooks' install cells leave them as Colab has them.
 COLAB_HAS = {"numpy", "scipy", "matplotlib", "pandas", "ipykernel"}
+# Unit prefixes of the glue names of measured speeds and sizes (README, "Adding a
+# lecture"): seconds, ratios, speed-ups, megabytes, counts of steps. Other glued
+# figures (counts of wins, p-values, sentences) are results, not measurements.
+MEASUREMENTS = ("t_", "ratio_", "speedup_", "mb_", "steps_")
 PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;#\\]+)")
 
 

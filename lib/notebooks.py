@@ -14,7 +14,7 @@ jupytext reads the MyST file into cells. The markdown keeps what Colab renders
 - roles: `{ref}`, `{doc}` (a link to the other page on the published site, `html.baseurl`)
   and `{glue:text}` (the value this build glued, read from the executed page in
   _build/jupyter_execute, formatted as the site formats it; a measured figure, a glued
-  name starting `t_`, `speedup_` or `mb_`, is followed by "(on the book's CPU
+  name with a prefix of book.MEASUREMENTS such as `t_`, is followed by "(on the book's CPU
   build)", naming the build's platform, so that a reader tells it from their own outputs);
 - a lecture whose front matter names a deck (`deck: NAME`) links it under its title;
 - `(label)=` targets and `%` comments.
@@ -70,10 +70,7 @@ HIDDEN_TITLE = "Set-up hidden on the site"
 PARSER = get_parser().use(colon_fence_plugin).use(dollarmath_plugin)
 ROLE = re.compile(r"(?<!`)\{([\w:.-]+)\}`([^`]*)`"
                   r"(?P<unit>[ \u00a0]?(?:ms|µs|s|seconds|MB|MiB|GB|GiB|kB|%|×|times)(?!\w))?")
-# glued names of figures measured on the device (README: t_ seconds, speedup_ ratios of
-# times, mb_ sizes):
-# in the notebooks they read as the book build's figures, beside the reader's own outputs
-MEASURED = re.compile(r"^(t|speedup|mb)_")
+
 OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 CHECK_DEF = re.compile(r"^def (check_\w+)\(", re.M)
 
@@ -213,7 +210,7 @@ def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
                 raise NotebookError(path, where, f"{{glue:text}} '{key}': the executed page glued no "
                                     f"such name (it glued: {', '.join(lec.glue) or 'nothing'})")
             value = format_plain_text(lec.glue[key], spec) + (m["unit"] or "")
-            if MEASURED.match(key):
+            if key.startswith(book.MEASUREMENTS):   # in the notebooks, the build's figure
                 where = f"the book's {lec.platform.upper()} build" if lec.platform else "the book's build"
                 value += f" (on {where})"
             return value
