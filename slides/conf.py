@@ -22,6 +22,9 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
 # --- MyST and execution -------------------------------------------------------
 myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath"]
+# A deck links pages of the built book (`[the lecture](../lectures/NAME.html)`), which
+# are not documents of this project: every link is written out as it stands.
+myst_all_links_external = True
 nb_execution_mode = "cache"           # re-run only when a code cell changes
 nb_execution_timeout = 120
 nb_execution_raise_on_error = True    # a failing cell (or assert) fails the build
