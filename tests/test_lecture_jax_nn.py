@@ -71,8 +71,8 @@ def test_runs_with_config_changed(execute_lecture):
     assert "chance explains" in glued["verdict_adam"], glued["verdict_adam"]
 
 
-@pytest.mark.parametrize("field, value", [("n", 10), ("x_max", 8.0), ("σ", 0.0), ("m", 0),
-                                          ("η", 0.5), ("η_adam", 0.2), ("epochs", 10),
+@pytest.mark.parametrize("field, value", [("n", 50), ("x_max", 8.0), ("σ", 0.0), ("m", 32),
+                                          ("η", 0.5), ("η_adam", 0.05), ("epochs", 10),
                                           ("num_inits", 3), ("seed", 1.5)])
 def test_a_bad_value_is_named(config_check, field, value):
     message = config_check("jax_nn", **{field: value})
