@@ -108,8 +108,8 @@ def pytest_collection_modifyitems(config, items):
 def execute_lecture():
     """Execute lectures/NAME.md in a fresh kernel with some Config fields changed.
 
-    `execute_lecture("hutchinson", M_grid=(1, 3, 10))` runs the page with
-    `config = Config()` replaced by `config = Config(M_grid=(1, 3, 10))`, as a
+    `execute_lecture("hutchinson", σ=0.1)` runs the page with
+    `config = Config()` replaced by `config = Config(σ=0.1)`, as a
     reader who edits the Config would, and returns the executed notebook. A
     failing cell fails the test with the cell's error; hidden checks count.
     The kernel compiles with FAST_COMPILE.
@@ -187,7 +187,7 @@ def config_definitions(path: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def config_check():
-    """config_check("hutchinson", M_demo=1): the message of the ValueError that the page's
+    """config_check("hutchinson", M_nn=1): the message of the ValueError that the page's
     `check_config` raises for these Config fields, or None when they pass. It runs the page's
     own Config and check (config_definitions) in this process, without a kernel."""
     pages: dict[str, dict] = {}
