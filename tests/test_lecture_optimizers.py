@@ -11,12 +11,12 @@ import pytest
 def test_page_runs_with_config_changed(execute_lecture):
     """Another master seed, another conditioning, rate and decay, a smaller network and fewer
     steps: every hidden check of the page must still hold."""
-    execute_lecture("optimizers", seed=3, κ=10.0, steps=150, η=0.3, λ=0.5, n=16, m=4, repeat=1)
+    execute_lecture("optimizers", seed=3, κ=10.0, steps=300, η=0.3, λ=0.5, n=16, m=4, repeat=1)
 
 
 @pytest.mark.parametrize("field, value", [
-    ("seed", -1), ("seed", 1.5), ("κ", 1.0), ("κ", 5000.0), ("η", 0.01), ("η", 2.0),
-    ("steps", 50), ("λ", 0.0), ("n", 0), ("m", 0), ("repeat", 0),
+    ("seed", -1), ("seed", 1.5), ("κ", 1.0), ("κ", 5000.0), ("η", 0.0), ("η", 200.0),
+    ("steps", 100), ("steps", 5000), ("λ", 0.0), ("n", 0), ("m", 0), ("repeat", 0),
 ])
 def test_a_bad_value_is_named(config_check, field, value):
     message = config_check("optimizers", **{field: value})
