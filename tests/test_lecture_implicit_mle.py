@@ -12,7 +12,7 @@ def test_runs_with_another_config(execute_lecture):
     assert "coverage of log γ, log δ" in notebook_text(nb)
 
 
-@pytest.mark.parametrize("field, value", [("γ", 0.5), ("δ", 0.5), ("σ", 0.2), ("σ", 0.005),
+@pytest.mark.parametrize("field, value", [("γ", 0.5), ("δ", 0.5), ("σ", 0.1), ("σ", 0.005),
                                           ("n_markets", 50), ("n_markets", 100.0),
                                           ("n_datasets", 500), ("seed", -1), ("seed", True)])
 def test_a_bad_value_is_named(config_check, field, value):
