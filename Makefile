@@ -77,7 +77,7 @@ SLIDES_STAMP := $(BUILD)/slides/.copied
 slides: book
 	@$(MAKE) --no-print-directory $(SLIDES_STAMP)
 $(SLIDES_STAMP): $(wildcard slides/*.md) slides/conf.py $(wildcard slides/_static/*) _ext/deck_glue.py \
-		$(wildcard $(BUILD)/jupyter_execute/lectures/*.ipynb) requirements.txt package-lock.json
+		$(wildcard $(BUILD)/jupyter_execute/lectures/*.glue.json) requirements.txt package-lock.json
 	@$(BIN)/python tools/cache_key.py requirements.txt $(BUILD)/slides/.jupyter_cache $(BUILD)/slides/doctrees
 	PYTHONPATH=$(CURDIR)/_ext $(BIN)/sphinx-build -b revealjs -W --keep-going -q -d $(BUILD)/slides/doctrees slides $(SLIDES_OUT)
 	@rm -rf $(HTML)/slides/_images $(HTML)/slides/_static

@@ -11,8 +11,8 @@ book build executes the lecture, and the deck shows what that execution glued:
     Adam took {lecture-glue}`optimizers:steps_adam` steps.
 
 `{lecture-glue}` takes `PAGE:NAME` or `PAGE:NAME:FORMAT` (formatted as myst-nb's
-`{glue:text}` formats it). The glued outputs are read from the executed lecture that
-myst-nb keeps in `_build/jupyter_execute/lectures/PAGE.ipynb`, so the book is built
+`{glue:text}` formats it). The glued outputs are read from what myst-nb keeps of the executed
+lecture, `_build/jupyter_execute/lectures/PAGE.glue.json`, so the book is built
 before the decks (`make slides` builds it first). A page or a name that the executed
 lecture lacks, or a figure without alt text, stops the deck's build with a message
 that names the deck, the line and what is missing.
@@ -32,22 +32,20 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 BUILD = Path(__file__).resolve().parents[1] / "_build"
 EXECUTED = BUILD / "jupyter_execute" / "lectures"
 FIGURES = BUILD / "deck_figures"     # the glued figures as files, for the deck builder to copy
-PREFIX = "application/papermill.record/"
 IMAGES = {"image/svg+xml": ".svg", "image/png": ".png"}
 _cache: dict[str, dict] = {}
 
 
 def glued_outputs(page: str) -> dict[str, dict]:
-    """name -> {mime type: data} of everything the executed lecture `page` glued."""
+    """name -> {mime type: data} of everything the executed lecture `page` glued (myst-nb
+    writes them beside the executed notebook, in PAGE.glue.json)."""
     if page not in _cache:
-        path = EXECUTED / f"{page}.ipynb"
+        path = EXECUTED / f"{page}.glue.json"
         if not path.is_file():
-            raise KeyError(f"no executed lecture {path}: build the book first (make html)")
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        _cache[page] = {out["metadata"]["scrapbook"]["name"]:
-                        {k.removeprefix(PREFIX): v for k, v in out["data"].items()}
-                        for cell in nb["cells"] for out in cell.get("outputs", [])
-                        if "scrapbook" in out.get("metadata", {})}
+            raise KeyError(f"no glued figures of lecture '{page}' ({path} is missing): "
+                           "build the book first (make html)")
+        _cache[page] = {name: out.get("data", {}) for name, out in
+                        json.loads(path.read_text(encoding="utf-8")).items()}
     return _cache[page]
 
 
@@ -100,7 +98,7 @@ class LectureFigure(SphinxDirective):
         target = FIGURES / f"{page}-{name}-{digest}{IMAGES[mime]}"
         if not target.exists():
             target.write_bytes(raw)
-        self.env.note_dependency(str(EXECUTED / f"{page}.ipynb"))
+        self.env.note_dependency(str(EXECUTED / f"{page}.glue.json"))
         uri = Path("/") / Path(os.path.relpath(target, self.env.srcdir))   # from the deck folder
         image = nodes.image(uri=uri.as_posix(), alt=self.options["alt"])
         if "width" in self.options:
