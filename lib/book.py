@@ -14,7 +14,10 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+# The book: the folder a command runs in when it holds a book (`_toc.yml`), so that a tool
+# run in another checkout that shares this environment reads that checkout; else this
+# library's own book.
+ROOT = Path.cwd() if (Path.cwd() / "_toc.yml").is_file() else Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "jupyter_execute"   # myst-nb's executed notebooks
 LECTURES = "lectures"                            # the pages that are lectures
 EXERCISES = "exercises"                          # notebooks folder of the exercises-only flavour
