@@ -271,9 +271,8 @@ def test_instructors_page_stops_on_a_lecture_off_the_conventions(tmp_path):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    for folder in ("tools", "workshop", "lectures", "slides"):
+    for folder in ("workshop", "lectures", "slides"):
         (tmp_path / folder).mkdir()
-    shutil.copy(ROOT / "tools" / "book.py", tmp_path / "tools")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nparts:\n  - caption: L\n"
                                        "    numbered: true\n    chapters:\n"
                                        "      - file: lectures/good\n      - file: lectures/bad\n")
