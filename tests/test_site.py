@@ -4,7 +4,6 @@ failing cell stops the build with a short message."""
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
