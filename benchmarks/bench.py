@@ -25,10 +25,17 @@ UNITS = book.MEASUREMENTS    # glue-name prefixes of measured speeds and sizes
 
 
 def expectations(path: Path, platform: str) -> dict[tuple[str, str], dict]:
-    """(page, name) -> {"min": ..., "max": ...} of one platform's section."""
+    """(page, name) -> {"min": ..., "max": ...} of one platform's section; a line that is
+    not a bound on a measurement (a name without a unit prefix, another key) stops it."""
     section = tomllib.loads(path.read_text(encoding="utf-8")).get(platform, {})
-    return {(page, name): bound for page, names in section.items()
-            for name, bound in names.items()}
+    found = {(page, name): bound for page, names in section.items()
+             for name, bound in names.items()}
+    for (page, name), bound in found.items():
+        if not name.startswith(UNITS) or not isinstance(bound, dict) or not bound \
+                or set(bound) - {"min", "max"}:
+            raise SystemExit(f"{path}: [{platform}] {page}.{name} = {bound!r}: a line is "
+                             f"PAGE.NAME = {{min = ..., max = ...}}, NAME starting with one of {UNITS}")
+    return found
 
 
 def check(figures: dict[tuple[str, str], str], bounds: dict[tuple[str, str], dict],
