@@ -17,6 +17,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,6 +29,7 @@ import book
 # other master seeds, in the order they are used (the page's own seed is skipped)
 SEEDS = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
 REPORT = book.ROOT / "_build" / "seeds" / "report.json"
+GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`:]+)")
 # XLA's CPU compiler without its expensive optimisations: compiling is much of a run's time
 FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 
@@ -50,7 +52,6 @@ def page_notebook(path: Path, fields: dict) -> tuple[object, list[int]]:
 
 def default_seed(path: Path) -> int | None:
     """The seed the page's Config names (None when it has no `seed` field)."""
-    import re
     match = re.search(r"^\s+seed:\s*int\s*=\s*(\d+)", path.read_text(encoding="utf-8"), re.M)
     return int(match[1]) if match else None
 
@@ -78,6 +79,14 @@ def run_one(path: str, fields: dict, timeout: int, fast: bool) -> dict:
                                  "error": f"{out['ename']}: {out['evalue']}"[:400]})
     if crash:
         failures.append({"line": None, "cell": "", "error": crash})
+    else:   # every figure the prose pastes in must be glued (the book build stops otherwise)
+        glued = {out["metadata"]["scrapbook"]["name"] for cell in nb.cells
+                 for out in cell.get("outputs", []) if "scrapbook" in out.get("metadata", {})}
+        text = Path(path).read_text(encoding="utf-8")
+        for match in GLUE_ROLE.finditer(text):
+            if match[1] not in glued:
+                failures.append({"line": text[:match.start()].count("\n") + 1, "cell": "prose",
+                                 "error": f"{{glue:text}} '{match[1]}' is not glued by the page"})
     return {"page": path, "fields": fields, "seconds": round(time.time() - start, 1),
             "failures": failures}
 
