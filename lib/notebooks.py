@@ -9,6 +9,7 @@ jupytext reads the MyST file into cells. The markdown keeps what Colab renders
 (headings, prose, `$` and `$$` maths) and converts exactly the MyST the lectures use:
 
 - directives: `{include}`, `{admonition}` and `{note}`/`{warning}`/`{tip}`/`{important}`,
+  `{dropdown}` (a collapsed `<details>` block),
   `{exercise-start}`/`{exercise-end}` (numbered N.k as on the site) and
   `{solution-start}`/`{solution-end}`;
 - roles: `{ref}`, `{doc}` (a link to the other page on the published site, `html.baseurl`)
@@ -141,6 +142,11 @@ def _directive(lec: Lecture, name: str, arg: str, body: str, path: Path, line: i
         title = arg if name == "admonition" else name.capitalize()
         text = [f"**{title}**", ""] + "\n\n".join(parts).splitlines()
         return "\n".join(f"> {x}".rstrip() for x in text)
+    if name == "dropdown":   # a collapsed block (a hint): collapsed in the notebook too
+        parts = _markdown(lec, "\n".join(lines), path, line + 1 + skip)
+        if any(isinstance(p, _Boundary) for p in parts):
+            raise NotebookError(path, line, "a solution inside '{dropdown}' is not supported")
+        return f"<details>\n<summary>{arg or 'More'}</summary>\n\n" + "\n\n".join(parts) + "\n\n</details>"
     if name == "exercise-start":
         label = options.get("label")
         if not label:
