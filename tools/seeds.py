@@ -29,7 +29,7 @@ import book
 # other master seeds, in the order they are used (the page's own seed is skipped)
 SEEDS = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
 REPORT = book.ROOT / "_build" / "seeds" / "report.json"
-GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`:]+)")
+GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`:]+):?([^`]*)`")
 # XLA's CPU compiler without its expensive optimisations: compiling is much of a run's time
 FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 
@@ -80,13 +80,23 @@ def run_one(path: str, fields: dict, timeout: int, fast: bool) -> dict:
     if crash:
         failures.append({"line": None, "cell": "", "error": crash})
     else:   # every figure the prose pastes in must be glued (the book build stops otherwise)
-        glued = {out["metadata"]["scrapbook"]["name"] for cell in nb.cells
-                 for out in cell.get("outputs", []) if "scrapbook" in out.get("metadata", {})}
+        from myst_nb.core.variables import format_plain_text
+        glued = {out["metadata"]["scrapbook"]["name"]:
+                 out["data"].get("application/papermill.record/text/plain", "")
+                 for cell in nb.cells for out in cell.get("outputs", [])
+                 if "scrapbook" in out.get("metadata", {})}
         text = Path(path).read_text(encoding="utf-8")
         for match in GLUE_ROLE.finditer(text):
+            line = text[:match.start()].count("\n") + 1
             if match[1] not in glued:
-                failures.append({"line": text[:match.start()].count("\n") + 1, "cell": "prose",
+                failures.append({"line": line, "cell": "prose",
                                  "error": f"{{glue:text}} '{match[1]}' is not glued by the page"})
+                continue
+            try:   # as the book formats it: a number glued as np.float64(...) does not format
+                format_plain_text(glued[match[1]], match[2] or "")
+            except Exception as error:
+                failures.append({"line": line, "cell": "prose", "error": f"{{glue:text}} "
+                                 f"'{match[1]}:{match[2]}' cannot format {glued[match[1]]!r}: {error}"})
     return {"page": path, "fields": fields, "seconds": round(time.time() - start, 1),
             "failures": failures}
 
