@@ -18,13 +18,14 @@ def test_runs_with_another_seed_and_less_noise(execute_lecture):
 
 @pytest.mark.parametrize("field, value", [
     ("seed", 1.5), ("d", 2), ("n_reps", 100), ("x_max", 0.0), ("n", 10), ("σ", 0.0), ("σ", -0.1),
-    ("m", 0), ("η", 0.5), ("η", 0.05), ("x_max", 1.0), ("steps", 10), ("n_checkpoints", 7), ("n_checkpoints", 4),
-    ("M_nn", 1), ("iters", 10), ("repeat", 0)])
+    ("m", 0), ("η", 0.5), ("η", 0.05), ("x_max", 1.0), ("steps", 10), ("n_checkpoints", 7),
+    ("n_checkpoints", 4), ("M_nn", 1), ("iters", 10), ("repeat", 0)])
 def test_a_bad_value_is_named(config_check, field, value):
     message = config_check("hutchinson", **{field: value})
     assert message and message.startswith(f"Config.{field} = "), message
 
 
-@pytest.mark.parametrize("fields", [dict(), SMALL, dict(η=0.08, x_max=4.0), dict(σ=0.05, x_max=4.0, m=12, n=1_000)])
+@pytest.mark.parametrize("fields", [dict(), SMALL, dict(η=0.08, x_max=4.0),
+                                    dict(σ=0.05, x_max=4.0, m=12, n=1_000)])
 def test_good_values_pass_validation(config_check, fields):
     assert config_check("hutchinson", **fields) is None
