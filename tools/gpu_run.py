@@ -143,6 +143,8 @@ def resolve(name: str, known: list[str]) -> str:
         return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).removesuffix(".md")
     name = name.removesuffix(".md")
     hits = [p for p in known if p == name or Path(p).name == name]
+    if len(hits) > 1:   # a lecture and its deck share a name: the bare name is the lecture
+        hits = [p for p in hits if p == name or p == f"lectures/{name}"]
     if len(hits) != 1:
         raise SystemExit(f"error: no page {name!r} (pages: {', '.join(known)})")
     return hits[0]
