@@ -204,6 +204,12 @@ def config_check():
     return run
 
 
+def run_bench(*args: str) -> subprocess.CompletedProcess:
+    """`benchmarks/bench.py` with these arguments, its output captured as text."""
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), *args],
+                          capture_output=True, text=True)
+
+
 def notebook_text(nb) -> str:
     """Every text an executed notebook printed or displayed, glue records included."""
     return "\n".join(text for cell in nb.cells for out in cell.get("outputs", [])

@@ -18,6 +18,7 @@ import pytest
 import book
 import gpu_pack
 import gpu_run
+from conftest import run_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "sample_lecture.md"
@@ -129,9 +130,7 @@ def test_bench_reads_a_report(tmp_path):
     toml = tmp_path / "expectations.toml"
     toml.write_text("[cpu]\ndemo.t_sum = {max = 1}\n[gpu]\ndemo.t_sum = {max = 0.2}\n"
                     "demo.ratio_sum = {min = 2}\nlater.t_x = {max = 1}\n")
-    bench = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--report",
-                            str(tmp_path / "report.json"), "--expectations", str(toml)],
-                           capture_output=True, text=True)
+    bench = run_bench("--report", str(tmp_path / "report.json"), "--expectations", str(toml))
     assert bench.returncode == 1, bench.stdout + bench.stderr
     assert bench.stderr.strip() == "FAIL demo: t_sum = 0.25, above its maximum 0.2"
     assert "on gpu (Some GPU)" in bench.stdout

@@ -4,8 +4,6 @@ failing cell stops the build with a short message."""
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import book
-from conftest import FIXTURES, build_scratch_book
+from conftest import FIXTURES, build_scratch_book, run_bench
 from pages import site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,9 +198,7 @@ def test_scratch_book_status_bench_and_notebooks(scratch_book):
     toml = folder / "expectations.toml"
     toml.write_text("[cpu]\nsample_lecture.t_sum = {max = 0.2}\nsample_lecture.ratio_sum = {min = 2}\n"
                     "[gpu]\nsample_lecture.t_sum = {max = 0.2}\nsample_lecture.ratio_sum = {min = 2}\n")
-    bench = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--executed",
-                            str(folder / "_build/jupyter_execute"), "--expectations", str(toml)],
-                           capture_output=True, text=True)
+    bench = run_bench("--executed", str(folder / "_build/jupyter_execute"), "--expectations", str(toml))
     assert bench.returncode == 1, bench.stdout + bench.stderr
     assert bench.stderr.strip() == "FAIL sample_lecture: t_sum = 0.25, above its maximum 0.2"
     assert re.search(r"ratio_sum\s+2\.5\s+min 2\s+ok", bench.stdout), bench.stdout
@@ -228,8 +224,7 @@ def test_bench_picks_the_platform_and_names_each_failure(tmp_path, platform, rc,
     toml = tmp_path / "expectations.toml"
     toml.write_text("[cpu]\ndemo.speedup_x = {min = 10}\ndemo.t_y = {max = 1}\n"
                     "[gpu]\ndemo.speedup_x = {min = 2}\ndemo.t_gone = {max = 1}\n")
-    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--executed",
-                          str(executed), "--expectations", str(toml)], capture_output=True, text=True)
+    run = run_bench("--executed", str(executed), "--expectations", str(toml))
     assert run.returncode == rc, run.stdout + run.stderr
     assert run.stderr.startswith(failure) and len(run.stderr.splitlines()) == rc, run.stderr
 
