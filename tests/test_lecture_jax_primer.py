@@ -10,7 +10,7 @@ def test_runs_with_config_changed(execute_lecture):
     nb = execute_lecture("jax_primer", seed=3, n=600, intercept=0.8, slope=-1.2,
                          sizes=(100, 1_000), repeat=1, η=1.0, ρ=0.5, σ=0.5, periods=40)
     glued = notebook_glue(nb)
-    assert glued["size_max"] == "1000" and glued["steps_gd"] == "500", glued
+    assert glued["size_max"] == "1000" and glued["n_steps_gd"] == "500", glued
     text = notebook_text(nb)
     assert "TracerBoolConversionError" in text and "✓ `θ_newton`" in text, text[-2000:]
     assert "✓ `many_paths`" in text, text[-2000:]
