@@ -16,7 +16,8 @@ jupytext reads the MyST file into cells. The markdown keeps what Colab renders
   and `{glue:text}` (the value this build glued, read from the executed page in
   _build/jupyter_execute, formatted as the site formats it; a measured figure, a glued
   name with a prefix of book.MEASUREMENTS such as `t_`, is followed by "(on the book's CPU
-  build)", naming the build's platform, so that a reader tells it from their own outputs);
+  build)", naming the build's platform, so that a reader tells it from their own outputs,
+  unless its paragraph already says that its figures come from "the book's build");
 - a lecture whose front matter names a deck (`deck: NAME`) links it under its title;
 - `(label)=` targets and `%` comments.
 
@@ -61,6 +62,8 @@ LECTURES = book.LECTURES
 OUT = ROOT / "_build" / "html" / "_notebooks"
 EXERCISES = book.EXERCISES      # sub-folder of OUT for the exercises-only flavour
 # Preinstalled in Colab and loaded by its runtime: replacing them would need a restart.
+# A paragraph that says where its measurements come from; its figures get no mark of their own.
+ATTRIBUTED = "the book's build"
 # myst-nb is the book build's: in Colab the lectures' glue falls back to a print.
 COLAB_HAS = book.COLAB_HAS
 NOT_FOR_COLAB = {"myst-nb"}
@@ -216,7 +219,9 @@ def _roles(lec: Lecture, text: str, path: Path, line: int) -> str:
                 raise NotebookError(path, where, f"{{glue:text}} '{key}': the executed page glued no "
                                     f"such name (it glued: {', '.join(lec.glue) or 'nothing'})")
             value = format_plain_text(lec.glue[key], spec) + (m["unit"] or "")
-            if key.startswith(book.MEASUREMENTS):   # in the notebooks, the build's figure
+            start = text.rfind("\n\n", 0, m.start()) + 1
+            paragraph = text[start:text.find("\n\n", m.end()) % (len(text) + 1)]
+            if key.startswith(book.MEASUREMENTS) and ATTRIBUTED not in paragraph:
                 where = f"the book's {lec.platform.upper()} build" if lec.platform else "the book's build"
                 value += f" (on {where})"
             return value
