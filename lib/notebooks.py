@@ -28,7 +28,8 @@ Code cells: an install cell comes first (the book's pins of the packages the lec
 imports and Colab lacks; it does nothing outside Colab). Cells tagged `remove-cell`
 (hidden on the site) collapse in Colab into a form titled "Check the claims above"
 (or "Set-up hidden on the site" when they assert nothing). Cells tagged `self-check`
-collapse into "Check your answer to Exercise N.k" and stay in both notebooks; the
+collapse into "Check your answer to Exercise N.k" and stay in both notebooks (in the
+exercises-only one after an empty cell for the student's answer); the
 hidden cell that asserts a self-check accepts the solution is left out of the
 exercises-only notebook. A lecture whose front matter has `colab: {gpu: true}` asks
 Colab for a GPU. Output is deterministic.
@@ -440,6 +441,10 @@ def _notebook(lec: Lecture, head, gpu: bool, solutions: bool) -> dict:
                     and any(re.search(rf"\b{c}\(", payload.source) for c in checks)):
                 continue    # asserts that the check accepts the solution, which is not here
             flush()
+            check = re.match(r"#@title (Check your answer to (Exercise [\d.]+))", payload.source)
+            if check and not solutions:   # where the student writes what the check reads
+                cells.append(nbformat.v4.new_code_cell(
+                    f"# Your answer to {check[2]}: write it here, run it, then run the check below.\n"))
             cells.append(nbformat.from_dict(payload))
     flush()
     name = lec.path.stem
