@@ -1,6 +1,7 @@
 """Accessibility of the built site and the deck.
 
-- Every <img> has alt text that describes it: not empty, not its file name, not a path.
+- Every <img> has alt text that describes it: not empty, not its file name, not a path, and
+  for a computed figure (a cell's output, a deck's picture) a sentence of at least 8 words.
 - axe-core (npm, pinned in package-lock.json, installed by `make vendor`) finds no
   WCAG 2 A or AA violation on any page of the site, nor on any slide of the deck.
 - The deck lets readers zoom (its viewport tag does not forbid it).
@@ -36,6 +37,7 @@ REDIRECTS = ["index.html"]
 
 IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp|bmp|tiff?|pdf)$", re.I)
 HASH = re.compile(r"^[0-9a-f]{16,}$", re.I)
+FIGURE_WORDS = 8       # a computed figure (a cell's output, a deck's picture) is described in a sentence
 
 
 def alt_problem(img) -> str | None:
@@ -49,6 +51,9 @@ def alt_problem(img) -> str | None:
         return f"alt is a file name: {alt!r}"
     if " " not in alt and "/" in alt:
         return f"alt is a path: {alt!r}"
+    figure = img.find_parent("div", class_="cell_output") or img.find_parent("div", class_="reveal")
+    if figure and len(alt.split()) < FIGURE_WORDS:
+        return f"a figure's alt text of {len(alt.split())} words cannot say what it shows: {alt!r}"
     return None
 
 

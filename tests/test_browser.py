@@ -40,6 +40,23 @@ def test_intro_math_is_typeset(offline_page, site_url):
     assert "\\operatorname" not in offline_page.inner_text("article")
 
 
+@pytest.mark.browser
+def test_a_solution_starts_closed_and_opens(offline_page, site_url, screenshot_dir):
+    """Solutions are hidden until the reader asks (sphinx-exercise's dropdown, the same on
+    every lecture): closed on load, open after a click on its title."""
+    page = offline_page
+    page.goto(f"{site_url}/lectures/jax_nn.html")
+    page.wait_for_load_state("networkidle")
+    content = page.locator("div.solution section#solution-content").first
+    assert not content.is_visible(), "the first solution of jax_nn is open on load"
+    page.locator("div.solution p.admonition-title").first.click()
+    content.wait_for(state="visible", timeout=5000)
+    content.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "jax_nn-solution-open.png"))
+    assert page.outside_requests == [], page.outside_requests
+    assert page.errors == [], page.errors
+
+
 # --- the lectures printed to PDF (tools/pdf.py, `make pdf`, part of `make html`) -------
 
 LECTURES = [Path(e).name for e in lectures(ROOT)]

@@ -72,6 +72,27 @@ def test_no_cell_error_or_warning_in_outputs(built_html, page):
         assert not warning, f"{page}: {warning[0]} in an output:\n{text[:800]}"
 
 
+@pytest.mark.parametrize("doc", book.lectures())
+def test_every_solution_is_hidden_until_asked(built_html, doc):
+    """A student sees an exercise before its solution: every solution is a closed dropdown."""
+    soup = BeautifulSoup(built_html(f"{doc}.html"), "html.parser")
+    solutions = soup.select("div.solution")
+    assert solutions, f"{doc}: no solution on the page"
+    shown = [s.select_one("p.admonition-title").get_text(" ", strip=True) for s in solutions
+             if "dropdown" not in s.get("class", [])]
+    assert not shown, f"{doc}.md: shown open (give it `:class: dropdown`): {shown}"
+
+
+# A word written before a reference that already says it: "exercise {ref}`x`" shows "exercise Exercise 2.1".
+DOUBLED = re.compile(r"\b(\w+)\s+<a [^>]*>\s*<span [^>]*\bstd-(?:numref|ref)\b[^>]*>\s*(\w+)")
+
+
+def test_no_word_is_doubled_by_a_reference(html_dir):
+    doubled = [f"{page.relative_to(html_dir)}: {m[1]} {m[2]}" for page in site_pages(html_dir)
+               for m in DOUBLED.finditer(page.read_text(encoding="utf-8")) if m[1].lower() == m[2].lower()]
+    assert not doubled, f"a {{ref}} role prints its own name; drop the word before it: {doubled}"
+
+
 LOCAL_CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*['"]?(?!(?:https?:)?//)([^'")\s;]+)""", re.I)
 
 
