@@ -21,6 +21,25 @@ HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 
+NO_CHROMIUM = (f"Chromium not found at {CHROMIUM}: the browser tests (marker `browser`: pages and "
+               "decks in a browser, the printed PDFs) are not run; install it with "
+               "`sudo apt-get install chromium` (or set CHROMIUM=/path/to/chromium)")
+
+
+def chromium_missing() -> bool:
+    """No Chromium here, and not in CI (where its absence fails the browser tests)."""
+    return not Path(CHROMIUM).exists() and not os.environ.get("CI")
+
+
+def pytest_report_header(config):
+    return NO_CHROMIUM if chromium_missing() else None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if chromium_missing():
+        terminalreporter.write_line(NO_CHROMIUM, yellow=True)
+
+
 @pytest.fixture(scope="session")
 def html_dir() -> Path:
     """The built site; fails (not skips) when it has not been built."""
@@ -50,12 +69,8 @@ def site_url(html_dir):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Drive Debian's Chromium: Playwright cannot download its own browsers here."""
-    if not Path(CHROMIUM).exists():
-        message = (f"Chromium not found at {CHROMIUM}: install it with "
-                   "`sudo apt-get install chromium` (or set CHROMIUM=/path/to/chromium)")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    if not Path(CHROMIUM).exists():      # in CI: outside it, these tests are not collected
+        pytest.fail(NO_CHROMIUM)
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
 
 
@@ -94,9 +109,14 @@ FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_
 
 
 def pytest_collection_modifyitems(config, items):
-    """Longest first, so that the test processes (pytest-xdist, see pytest.ini) finish
+    """Without Chromium, the browser tests are left out (one message says so: NO_CHROMIUM).
+    Then longest first, so that the test processes (pytest-xdist, see pytest.ini) finish
     together: the Colab-runtime check, then the lectures run with a changed Config,
     then the rest, each in collection order."""
+    if chromium_missing():
+        config.hook.pytest_deselected(items=[item for item in items if "browser" in item.keywords])
+        items[:] = [item for item in items if "browser" not in item.keywords]
+
     def rank(item):
         if item.get_closest_marker("colab"):
             return 0
