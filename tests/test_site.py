@@ -73,6 +73,13 @@ def test_no_cell_error_or_warning_in_outputs(built_html, page):
 
 
 @pytest.mark.parametrize("doc", book.lectures())
+def test_every_lecture_shows_what_it_executed(built_html, doc):
+    """Each lecture was executed by this build: its code cells have outputs, figures among them."""
+    soup = BeautifulSoup(built_html(f"{doc}.html"), "html.parser")
+    assert soup.select("div.cell_output img"), f"{doc}: no figure output: was the page executed?"
+
+
+@pytest.mark.parametrize("doc", book.lectures())
 def test_every_solution_is_hidden_until_asked(built_html, doc):
     """A student sees an exercise before its solution: every solution is a closed dropdown."""
     soup = BeautifulSoup(built_html(f"{doc}.html"), "html.parser")
