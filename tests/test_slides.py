@@ -6,7 +6,6 @@ Chromium with every request to another host refused.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
