@@ -5,7 +5,8 @@ import pytest
 
 # Another master seed, a smaller noise level and smaller sizes, so that the run stays short; the
 # checks of the page (unbiasedness, the variance formula, the HVP against the full Hessian, power
-# iteration against the exact spectrum, α_max rising past 2/η and falling back) all have to hold.
+# iteration against the exact spectrum, α_max climbing past 2/η from below and then hovering around
+# it) all have to hold.
 SMALL = dict(seed=7, σ=0.1, d=20, n_reps=1_000, n=200, steps=1_000, n_checkpoints=40, M_nn=10,
              iters=200, repeat=1)
 
