@@ -11,7 +11,8 @@ def test_page_runs_with_config_changed(execute_lecture):
 
 
 @pytest.mark.parametrize("field, value", [
-    ("seed", 1.5), ("seed", -1), ("seeds", 8), ("seeds", 100), ("d", 5), ("κ", 50.0), ("κ", 1000.0),
+    ("seed", 1.5), ("seed", -1), ("seeds", 8), ("seeds", 100), ("seeds_mb", 16), ("seeds_mb", 500),
+    ("d", 5), ("κ", 50.0), ("κ", 1000.0),
     ("tol", 0.01), ("tol", 1e-8), ("T", 10), ("T", 100_000), ("T_mb", 300), ("batches", (1,)),
     ("batches", (4, 8, 16, 32)), ("batches", 4), ("σ", 0.1), ("level", 0.5),
 ])
