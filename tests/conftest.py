@@ -255,10 +255,12 @@ def build_scratch_book(folder: Path, page: str) -> subprocess.CompletedProcess:
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "_build" / "vendor").mkdir(parents=True)
     (folder / "intro.md").write_text("# Scratch book\n\nOne lecture.\n")
+    (folder / "workshop").mkdir()  # the GPU box in _admonition links the set-up page
+    (folder / "workshop" / "setup.md").write_text("# Set-up\n\nA stand-in for the book's page.\n")
     (folder / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nparts:\n  - caption: Lectures\n    numbered: true\n"
         "    chapters:\n      - file: lectures/sample_lecture\n  - caption: About\n"
-        "    chapters:\n      - file: status\n")
+        "    chapters:\n      - file: workshop/setup\n      - file: status\n")
     (folder / "lectures" / "sample_lecture.md").write_text(page, encoding="utf-8")
     return subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", ".",
                            "-W", "-n", "--keep-going"], cwd=folder, text=True,
