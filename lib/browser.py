@@ -20,15 +20,26 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 # JavaScript, for page.evaluate: resolves once MathJax (where the page loads it) has
 # typeset the page, its fonts are ready and every image has loaded. The one wait the
 # printer and the browser tests share.
+# Waits in the page for what must happen within a minute, else fails naming it (a
+# page.evaluate has no timeout of its own: a missing script would otherwise hang the test).
+UNTIL = """async (done, what) => {
+    const deadline = Date.now() + 60000;
+    while (!done()) {
+        if (Date.now() > deadline) throw new Error(`not within 60 s: ${what}`);
+        await new Promise(r => setTimeout(r, 50));
+    }
+}"""
+
 SETTLED = """async () => {
-    const wait = () => new Promise(r => setTimeout(r, 50));
+    const until = %s;
     if (window.MathJax) {
-        while (!(MathJax.startup && MathJax.startup.promise)) await wait();
+        await until(() => MathJax.startup && MathJax.startup.promise,
+                    'MathJax never started: is its script missing or failing?');
         await MathJax.startup.promise;
     }
     await document.fonts.ready;
-    while ([...document.images].some(i => !i.complete)) await wait();
-}"""
+    await until(() => ![...document.images].some(i => !i.complete), 'images still loading');
+}""" % UNTIL
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from browser import CHROMIUM, FLAGS, SETTLED, serve, watch
+from browser import CHROMIUM, FLAGS, SETTLED, UNTIL, serve, watch
 
 HERE = Path(__file__).resolve()
 
@@ -32,19 +32,20 @@ HERE = Path(__file__).resolve()
 # has laid the slides out as pages), MathJax has typeset the maths and the images
 # have loaded. Returns the number of slides.
 READY = """async () => {
-    const wait = () => new Promise(r => setTimeout(r, 50));
-    while (!(window.Reveal && Reveal.isReady())) await wait();
+    const until = %s;
+    await until(() => window.Reveal && Reveal.isReady(), 'reveal.js never became ready');
     if (Reveal.getConfig().view === 'print' || /print-pdf/.test(location.search)) {
         const viewport = document.querySelector('.reveal-viewport');
-        while (!document.querySelector('.pdf-page')
-               || viewport.classList.contains('loading-scroll-mode')) await wait();
+        await until(() => document.querySelector('.pdf-page')
+                          && !viewport.classList.contains('loading-scroll-mode'),
+                    'the print view never finished laying out');
     }
     await (%s)();
     // A slide: a <section> with content but no nested <section> (in the print
     // view the emptied vertical-stack wrappers are left behind; skip them).
     return [...document.querySelectorAll('.reveal .slides section')]
         .filter(s => !s.querySelector('section') && s.children.length > 0).length;
-}""" % SETTLED
+}""" % (UNTIL, SETTLED)
 
 # A book page: ready when MathJax has typeset it, fonts and images are loaded;
 # then every <details> is opened (hidden cells) for printing.
