@@ -31,3 +31,15 @@ def test_too_few_steps_for_the_distance_is_named(config_check):
 
 def test_the_default_config_passes(config_check):
     assert config_check("optimizers") is None
+
+
+
+@pytest.mark.parametrize("field, value", [("κ", 1000.0), ("η", 0.05)])
+def test_the_changed_field_is_named(config_check, field, value):
+    """Too far to travel for the defaults otherwise: the message names the field the reader moved."""
+    message = config_check("optimizers", **{field: value})
+    assert message and message.startswith(f"Config.{field} must be"), message
+
+
+def test_halving_η_or_doubling_κ_runs(config_check):
+    assert config_check("optimizers", η=0.1) is None and config_check("optimizers", κ=100.0) is None
