@@ -39,13 +39,21 @@ def read_page(path: Path):
 
 
 def execute(path: str, text: str, timeout: int) -> tuple[str, str | None, float]:
-    """Execute one notebook (in a worker process): (notebook as JSON, error or None, seconds)."""
+    """Execute one notebook (in a worker process): (notebook as JSON, error or None, seconds).
+    A kernel that fails to start (its port taken by a kernel starting beside it, or too slow
+    on a busy machine) is started once more; if it fails again, that is the page's error."""
     from jupyter_cache.executors.utils import single_nb_execution
-    nb = nbformat.reads(text, as_version=4)
-    result = single_nb_execution(nb, cwd=str(Path(path).parent), allow_errors=False,
-                                 timeout=timeout, meta_override=True)
-    error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
-    return nbformat.writes(nb), error, result.time
+    for attempt in (1, 2):
+        nb = nbformat.reads(text, as_version=4)
+        try:
+            result = single_nb_execution(nb, cwd=str(Path(path).parent), allow_errors=False,
+                                         timeout=timeout, meta_override=True)
+        except Exception as error:    # raised outside the cells: the kernel, not the page
+            if attempt == 2:
+                return text, f"{type(error).__name__}: {error}", 0.0
+            continue
+        error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
+        return nbformat.writes(nb), error, result.time
 
 
 def missing(pages: list[Path], cache) -> list[tuple[Path, object]]:
