@@ -17,11 +17,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-# JavaScript, for page.evaluate: resolves once MathJax (where the page loads it) has
-# typeset the page, its fonts are ready and every image has loaded. The one wait the
-# printer and the browser tests share.
-# Waits in the page for what must happen within a minute, else fails naming it (a
-# page.evaluate has no timeout of its own: a missing script would otherwise hang the test).
+# JavaScript: waits in the page for what must happen within a minute, else fails naming it
+# (a page.evaluate has no timeout of its own: a missing script would otherwise hang the test).
 UNTIL = """async (done, what) => {
     const deadline = Date.now() + 60000;
     while (!done()) {
@@ -30,6 +27,9 @@ UNTIL = """async (done, what) => {
     }
 }"""
 
+# JavaScript, for page.evaluate: resolves once MathJax (where the page loads it) has
+# typeset the page, its fonts are ready and every image has loaded. The one wait the
+# printer and the browser tests share.
 SETTLED = """async () => {
     const until = %s;
     if (window.MathJax) {

@@ -33,7 +33,6 @@ def test_the_default_config_passes(config_check):
     assert config_check("optimizers") is None
 
 
-
 @pytest.mark.parametrize("field, value", [("κ", 1000.0), ("η", 0.05)])
 def test_the_changed_field_is_named(config_check, field, value):
     """Too far to travel for the defaults otherwise: the message names the field the reader moved."""
